@@ -1,0 +1,235 @@
+"""Load the desired state from one domains file or a folder of them. No network.
+
+Every problem in every file is collected and raised together as one
+:class:`~reconciler.errors.InputError`, sorted by place. Warnings (legal but
+probably unintended settings) travel with the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reconciler import names
+from reconciler.errors import Diagnostic, InputError, Location, Severity
+from reconciler.model import (
+    BUILTIN_PORTS,
+    BUILTIN_SECURITY,
+    Defaults,
+    Desired,
+    Domain,
+    DomainsFile,
+    DomainSpec,
+    Endpoint,
+    EndpointDefaults,
+    EndpointSpec,
+    Protocol,
+)
+from reconciler.validation import diagnostics as validation_diagnostics
+from reconciler.yamlsource import YamlDocument, parse_file
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The desired state and where each part of it was written."""
+
+    desired: Desired
+    files: tuple[str, ...]
+    places: dict[str, Location] = field(default_factory=dict)
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def discover(path: Path) -> list[Path]:
+    """The files to read: ``path`` itself, or every ``*.yaml``/``*.yml`` below it
+    (recursively, in sorted order, skipping hidden files and folders)."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        found = sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in SUFFIXES
+            and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        if not found:
+            raise InputError.single(
+                Location(str(path)),
+                "folder holds no *.yaml or *.yml files",
+                "point mailctl at a domains file or a folder of them",
+            )
+        return found
+    raise InputError.single(Location(str(path)), "no such file or folder")
+
+
+@dataclass
+class _Parsed:
+    doc: YamlDocument
+    spec: DomainsFile
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+
+    def error(self, place: Location, message: str, hint: str = "") -> None:
+        self.errors.append(Diagnostic(place, message, hint))
+
+    def warn(self, place: Location, message: str, hint: str = "") -> None:
+        self.warnings.append(Diagnostic(place, message, hint, Severity.WARNING))
+
+
+def _parse(path: Path, out: _Collector) -> _Parsed | None:
+    try:
+        doc = parse_file(path)
+    except InputError as exc:
+        out.errors.extend(exc.diagnostics)
+        return None
+    if not isinstance(doc.data, dict):
+        out.error(
+            doc.locate(()),
+            "the top level of a domains file must be a mapping",
+            "start the file with 'version: 1' and list domains under 'domains:'",
+        )
+        return None
+    try:
+        return _Parsed(doc, DomainsFile.model_validate(doc.data))
+    except ValidationError as exc:
+        out.errors.extend(validation_diagnostics(doc, exc))
+        return None
+
+
+def _single(parsed: list[_Parsed], key: str, out: _Collector) -> _Parsed | None:
+    """The one file that sets top-level ``key``; setting it in two files is an error."""
+    owners = [p for p in parsed if getattr(p.spec, key) is not None]
+    for later in owners[1:]:
+        first = owners[0].doc.locate((key,), key=True)
+        out.error(
+            later.doc.locate((key,), key=True),
+            f"{key} is set in two files (also at {first})",
+            f"set {key} once, in one file of the folder",
+        )
+    return owners[0] if owners else None
+
+
+def _endpoint(
+    protocol: Protocol, spec: EndpointSpec, defaults: EndpointDefaults | None
+) -> Endpoint:
+    security = spec.security or (defaults and defaults.security) or BUILTIN_SECURITY
+    port = spec.port or (defaults and defaults.port) or BUILTIN_PORTS[(protocol, security)]
+    return Endpoint(host=spec.host, port=port, security=security)
+
+
+# Well-known ports whose security mode is fixed by their standard.
+_PORT_SECURITY = {993: "ssl", 143: "starttls", 465: "ssl", 587: "starttls"}
+
+
+def _check_domain(
+    domain: Domain, doc: YamlDocument, raw_key: str, has_ranges: bool, out: _Collector
+) -> None:
+    for protocol in ("imap", "smtp"):
+        endpoint: Endpoint = getattr(domain, protocol)
+        if endpoint.security == "none":
+            out.warn(
+                doc.locate(("domains", raw_key, protocol), key=True),
+                f"{protocol} of {domain.name} uses security: none: passwords and mail "
+                "cross the network unencrypted",
+                "use ssl or starttls unless the server cannot",
+            )
+        expected = _PORT_SECURITY.get(endpoint.port)
+        if expected and endpoint.security != "none" and endpoint.security != expected:
+            out.warn(
+                doc.locate(("domains", raw_key, protocol), key=True),
+                f"{protocol} of {domain.name} uses security {endpoint.security} on port "
+                f"{endpoint.port}, which is the {expected} port",
+                "check that port and security belong together",
+            )
+    if domain.use_static_ip_addresses and not has_ranges:
+        out.error(
+            doc.locate(("domains", raw_key, "use_static_ip_addresses"), key=True),
+            f"{domain.name} uses static IP addresses, but connection_ips lists no ranges",
+            "list the service's egress ranges under connection_ips.ranges",
+        )
+    if domain.certificate_sha256 and domain.imap.security == domain.smtp.security == "none":
+        out.error(
+            doc.locate(("domains", raw_key, "certificate_sha256"), key=True),
+            f"{domain.name} pins a certificate, but neither endpoint uses TLS",
+            "remove certificate_sha256 or set security to ssl or starttls",
+        )
+
+
+def _resolve(raw_key: str, spec: DomainSpec, name: str, defaults: Defaults | None) -> Domain:
+    return Domain(
+        name=name,
+        imap=_endpoint("imap", spec.imap, defaults.imap if defaults else None),
+        smtp=_endpoint("smtp", spec.smtp, defaults.smtp if defaults else None),
+        allow_non_secure_certificate=spec.allow_non_secure_certificate,
+        certificate_sha256=spec.certificate_sha256,
+        use_static_ip_addresses=spec.use_static_ip_addresses,
+        credentials=spec.credentials,
+    )
+
+
+def load(path: Path | str) -> Loaded:
+    """Read, validate, merge and normalise the desired state at ``path``."""
+    files = discover(Path(path))
+    out = _Collector()
+    parsed = [p for p in (_parse(f, out) for f in files) if p is not None]
+
+    defaults_file = _single(parsed, "defaults", out)
+    ranges_file = _single(parsed, "connection_ips", out)
+    defaults = defaults_file.spec.defaults if defaults_file else None
+    ranges: tuple[str, ...] = ()
+    if ranges_file and ranges_file.spec.connection_ips:
+        ranges = tuple(dict.fromkeys(ranges_file.spec.connection_ips.ranges))
+
+    domains: dict[str, Domain] = {}
+    places: dict[str, Location] = {}
+    spelled: dict[str, str] = {}
+    for item in parsed:
+        for raw_key, spec in item.spec.domains.items():
+            place = item.doc.locate(("domains", raw_key), key=True)
+            try:
+                name = names.normalise_domain(raw_key)
+            except names.NameProblem as problem:
+                out.error(place, problem.message, problem.hint)
+                continue
+            if name in places:
+                also = f"{places[name]}" + (
+                    f" as {spelled[name]!r}" if spelled[name] != raw_key else ""
+                )
+                out.error(
+                    place,
+                    f"domain {name} is defined twice (also at {also})",
+                    "define each domain once; merge the two entries",
+                )
+                continue
+            domain = _resolve(raw_key, spec, name, defaults)
+            _check_domain(domain, item.doc, raw_key, bool(ranges), out)
+            domains[name] = domain
+            places[name] = place
+            spelled[name] = raw_key
+
+    if out.errors:
+        raise InputError(out.errors)
+    ordered = {name: domains[name] for name in sorted(domains)}
+    return Loaded(
+        desired=Desired(connection_ranges=ranges, domains=ordered),
+        files=tuple(str(f) for f in files),
+        places=places,
+        warnings=tuple(sorted(out.warnings, key=Diagnostic.sort_key)),
+    )
+
+
+def summary_counts(loaded: Loaded) -> dict[str, int]:
+    return {
+        "domains": len(loaded.desired.domains),
+        "static_ip_domains": len(loaded.desired.static_ip_domains()),
+        "files": len(loaded.files),
+        "connection_ranges": len(loaded.desired.connection_ranges),
+    }

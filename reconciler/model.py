@@ -1,0 +1,236 @@
+"""The desired state, as frozen pydantic models.
+
+Two layers:
+
+* the *file* models (``DomainsFile`` and the ``*Spec`` classes) describe what one
+  ``domains.yaml`` may contain. They are the single source of
+  ``schemas/domains.schema.json``; unknown keys are errors and types are strict, so
+  the schema and mailctl agree on what a file means.
+* the *resolved* models (``Desired``, ``Domain``, ``Endpoint``) are what the rest of
+  mailctl works with: defaults merged in, every field present, names normalised.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from reconciler import names
+
+FORMAT_VERSION = 1
+
+Security = Literal["ssl", "starttls", "none"]
+Protocol = Literal["imap", "smtp"]
+
+# Patterns for editors and other JSON Schema validators. mailctl itself checks names
+# with reconciler.names, which also does what a pattern cannot (IDNA, U-label lengths).
+_LABEL = r"[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\u0080-\uffff-]{0,61}[A-Za-z0-9\u0080-\uffff])?"
+DOMAIN_PATTERN = rf"^(?=.{{1,254}}$)(?!.*\.[0-9]+\.?$){_LABEL}(?:\.{_LABEL})+\.?$"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"(?:{_OCTET}\.){{3}}{_OCTET}"
+_IPV6 = r"\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?"
+HOST_PATTERN = rf"^(?:{_IPV4}|{_IPV6})$|{DOMAIN_PATTERN}"
+_V4_PREFIX = r"(?:/(?:3[0-2]|[12]?[0-9]))?"
+_V6_PREFIX = r"(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?"
+CIDR_PATTERN = rf"^(?:{_IPV4}{_V4_PREFIX}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*{_V6_PREFIX})$"
+FINGERPRINT_PATTERN = r"^(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31}|[0-9A-Fa-f]{64})$"
+ENV_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def _custom(kind: str, problem: names.NameProblem) -> PydanticCustomError:
+    return PydanticCustomError(kind, problem.message, {"hint": problem.hint})
+
+
+def _host(value: str) -> str:
+    try:
+        return names.normalise_host(value)
+    except names.NameProblem as problem:
+        raise _custom("host", problem) from None
+
+
+def _env(value: str) -> str:
+    try:
+        return names.check_env_name(value)
+    except names.NameProblem as problem:
+        raise _custom("env_name", problem) from None
+
+
+def _fingerprint(value: str) -> str:
+    digits = value.replace(":", "").upper()
+    if len(digits) != 64 or any(c not in "0123456789ABCDEF" for c in digits):
+        raise PydanticCustomError(
+            "fingerprint",
+            "certificate_sha256 must be a SHA-256 fingerprint: 64 hex digits, "
+            "optionally in colon-separated pairs",
+            {"hint": "mailctl check prints the fingerprint a server presents"},
+        )
+    return ":".join(digits[i : i + 2] for i in range(0, 64, 2))
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value))
+    except ValueError:
+        pass
+    try:
+        interface = ipaddress.ip_interface(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "cidr",
+            f"{value!r} is not an IP address or CIDR range",
+            {"hint": "write ranges like 192.0.2.0/28 or 2001:db8::/48"},
+        ) from None
+    # Host bits are refused, not silently cleared: in a firewall allowlist a typo that
+    # widens (or narrows) a range must be seen by a person, not fixed by a guess.
+    raise PydanticCustomError(
+        "cidr_host_bits",
+        f"{value!r} has host bits set: a range must start at its network address",
+        {
+            "hint": f"write {interface.network} for the whole range, or "
+            f"{interface.ip}/{interface.network.max_prefixlen} for the single address"
+        },
+    )
+
+
+HostName = Annotated[str, AfterValidator(_host), Field(json_schema_extra={"pattern": HOST_PATTERN})]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Fingerprint = Annotated[
+    str, AfterValidator(_fingerprint), Field(json_schema_extra={"pattern": FINGERPRINT_PATTERN})
+]
+EnvName = Annotated[str, AfterValidator(_env), Field(json_schema_extra={"pattern": ENV_PATTERN})]
+Cidr = Annotated[str, AfterValidator(_cidr), Field(json_schema_extra={"pattern": CIDR_PATTERN})]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class EndpointDefaults(_Strict):
+    """Port and security that every domain's endpoint inherits unless it sets its own."""
+
+    port: Port | None = Field(default=None, description="TCP port, 1-65535.")
+    security: Security | None = Field(
+        default=None,
+        description="ssl = implicit TLS; starttls = upgrade a plaintext connection; "
+        "none = no encryption (not recommended).",
+    )
+
+
+class EndpointSpec(EndpointDefaults):
+    """One server (IMAP or SMTP) of a domain."""
+
+    host: HostName = Field(description="Host name or IP literal of the mail server.")
+
+
+class Credentials(_Strict):
+    """Names of environment variables that hold a login for the live checks.
+
+    The values never appear in this file: only the variable names do.
+    """
+
+    username_env: EnvName = Field(description="Environment variable with the user name.")
+    password_env: EnvName = Field(description="Environment variable with the password.")
+
+
+class DomainSpec(_Strict):
+    """The connection settings of one email domain, inherited by all of its inboxes."""
+
+    imap: EndpointSpec = Field(
+        description="The IMAP server: host, and port/security unless the defaults fit."
+    )
+    smtp: EndpointSpec = Field(
+        description="The SMTP submission server: host, and port/security unless the defaults fit."
+    )
+    allow_non_secure_certificate: bool = Field(
+        default=False,
+        description="Accept a certificate that no Certificate Authority signed (self-signed).",
+    )
+    certificate_sha256: Fingerprint | None = Field(
+        default=None, description="Pin: SHA-256 fingerprint the servers' certificate must have."
+    )
+    use_static_ip_addresses: bool = Field(
+        default=False,
+        description="Connect only from the connection IPs; their allowlist files are written.",
+    )
+    credentials: Credentials | None = None
+
+
+class ConnectionIPs(_Strict):
+    """The service's static egress ranges that domains with static IPs allowlist."""
+
+    ranges: list[Cidr] = Field(default_factory=list, description="IPv4 and IPv6 CIDR ranges.")
+
+
+class Defaults(_Strict):
+    imap: EndpointDefaults | None = None
+    smtp: EndpointDefaults | None = None
+
+
+class DomainsFile(_Strict):
+    """One domains.yaml file. A folder of such files is merged into one desired state."""
+
+    model_config = ConfigDict(title="mailctl domains file")
+
+    version: Literal[1] = Field(description="Format version of this file.")
+    connection_ips: ConnectionIPs | None = None
+    defaults: Defaults | None = None
+    domains: dict[
+        Annotated[str, Field(json_schema_extra={"pattern": DOMAIN_PATTERN})], DomainSpec
+    ] = Field(default_factory=dict, description="Email domains keyed by domain name.")
+
+
+# --- resolved state ----------------------------------------------------------------
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Endpoint(_Frozen):
+    host: str
+    port: int
+    security: Security
+
+
+class Domain(_Frozen):
+    name: str
+    imap: Endpoint
+    smtp: Endpoint
+    allow_non_secure_certificate: bool = False
+    certificate_sha256: str | None = None
+    use_static_ip_addresses: bool = False
+    credentials: Credentials | None = None
+
+
+class Desired(_Frozen):
+    """The merged, normalised desired state. ``domains`` is sorted by name."""
+
+    connection_ranges: tuple[str, ...] = ()
+    domains: Mapping[str, Domain] = Field(default_factory=dict)
+
+    def static_ip_domains(self) -> list[Domain]:
+        return [d for d in self.domains.values() if d.use_static_ip_addresses]
+
+
+BUILTIN_PORTS: dict[tuple[Protocol, Security], int] = {
+    ("imap", "ssl"): 993,
+    ("imap", "starttls"): 143,
+    ("imap", "none"): 143,
+    ("smtp", "ssl"): 465,
+    ("smtp", "starttls"): 587,
+    ("smtp", "none"): 587,
+}
+BUILTIN_SECURITY: Security = "ssl"
+
+
+def domains_file_schema() -> dict[str, Any]:
+    schema = DomainsFile.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://mailctl.dev/schemas/domains.schema.json",
+        **schema,
+    }

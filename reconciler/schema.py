@@ -1,0 +1,22 @@
+"""The JSON Schemas that mailctl publishes, generated from its models.
+
+``schemas/*.schema.json`` in the repository are these, committed; a test fails when
+a model changes and the committed files were not regenerated
+(``mailctl schema domains > schemas/domains.schema.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from reconciler.model import domains_file_schema
+
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "domains": domains_file_schema,
+}
+
+
+def render(name: str) -> str:
+    return json.dumps(SCHEMAS[name](), indent=2, ensure_ascii=False) + "\n"
