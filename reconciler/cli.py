@@ -17,7 +17,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 
@@ -35,10 +35,11 @@ EXIT_CHECK_FAILED = 3
 EXIT_BLOCKED = 4
 
 
-def _colour(stream: object) -> bool:
+def _colour(stream: IO[Any]) -> bool:
+    """Colour only for a person at a terminal, never when NO_COLOR is set (no-color.org)."""
     if os.environ.get("NO_COLOR"):
         return False
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return stream.isatty()
 
 
 def _plural(count: int, word: str) -> str:
@@ -105,8 +106,8 @@ def validate(path: Path, fmt: str) -> None:
         if fmt == "github":
             click.echo(render_diagnostics.github(loaded.warnings))
         else:
-            err = click.get_text_stream("stderr")
-            click.echo(render_diagnostics.text(loaded.warnings, colour=_colour(err)), err=True)
+            text = render_diagnostics.text(loaded.warnings, colour=_colour(sys.stderr))
+            click.echo(text, err=True)
     click.echo(
         f"{path}: valid: {_plural(counts['domains'], 'domain')} "
         f"({counts['static_ip_domains']} with static IP addresses) in "
@@ -124,8 +125,7 @@ def _report_input_error(exc: InputError, fmt: str, path: Path) -> None:
     if fmt == "github":
         click.echo(render_diagnostics.github(items))
     else:
-        err = click.get_text_stream("stderr")
-        click.echo(render_diagnostics.text(items, colour=_colour(err)), err=True)
+        click.echo(render_diagnostics.text(items, colour=_colour(sys.stderr)), err=True)
     click.echo(
         f"{path}: {_plural(errors, 'error')} in {_plural(files, 'file')}",
         err=True,

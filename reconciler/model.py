@@ -180,7 +180,12 @@ class DomainsFile(_Strict):
     defaults: Defaults | None = None
     domains: dict[
         Annotated[str, Field(json_schema_extra={"pattern": DOMAIN_PATTERN})], DomainSpec
-    ] = Field(default_factory=dict, description="Email domains keyed by domain name.")
+    ] = Field(
+        default_factory=dict,
+        description="Email domains keyed by domain name.",
+        # A key that fails the name pattern must be an error, not an unchecked extra.
+        json_schema_extra={"additionalProperties": False},
+    )
 
 
 # --- resolved state ----------------------------------------------------------------

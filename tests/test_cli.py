@@ -1,0 +1,188 @@
+"""The command line, through a real subprocess of the installed ``mailctl``."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconciler import __version__, cli
+from tests.conftest import EXAMPLES, FIXTURES, ROOT, Run
+
+EXAMPLE = EXAMPLES / "domains.yaml"
+
+
+def test_version(run_mailctl: Run) -> None:
+    result = run_mailctl("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"mailctl, version {__version__}\n"
+
+
+def test_help_teaches_commands_and_exit_codes(run_mailctl: Run) -> None:
+    result = run_mailctl("--help")
+    assert result.returncode == 0
+    for text in ("validate", "schema", "Exit codes", "blocked by a gate"):
+        assert text in result.stdout
+    sub = run_mailctl("validate", "--help")
+    assert sub.returncode == 0
+    assert "Examples:" in sub.stdout
+    assert "--format [text|json|github]" in sub.stdout
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "reconciler", "validate", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "valid: 6 domains" in result.stdout
+
+
+def test_validate_example_prints_one_summary_line(run_mailctl: Run) -> None:
+    result = run_mailctl("validate", "examples/domains.yaml")
+    assert result.returncode == 0
+    assert result.stdout == (
+        "examples/domains.yaml: valid: 6 domains (4 with static IP addresses) in 1 file\n"
+    )
+    assert result.stderr == ""
+
+
+def test_validate_folder(run_mailctl: Run) -> None:
+    result = run_mailctl("validate", "examples")
+    assert result.returncode == 0
+    assert result.stdout.startswith("examples: valid: 6 domains")
+
+
+def test_validate_json_summary(run_mailctl: Run) -> None:
+    result = run_mailctl("validate", "--format", "json", str(EXAMPLE))
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    assert document["ok"] is True
+    assert document["summary"] == {
+        "domains": 6,
+        "static_ip_domains": 4,
+        "files": 1,
+        "connection_ranges": 3,
+    }
+    assert document["diagnostics"] == []
+
+
+def test_github_annotations_point_at_yaml_lines(run_mailctl: Run) -> None:
+    path = FIXTURES / "bad" / "several_errors.yaml"
+    result = run_mailctl("validate", "--format", "github", str(path))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5
+    assert lines[0] == (
+        f"::error file={path},line=4,col=42,title=mailctl error::"
+        "port must be between 1 and 65535, not 99999"
+    )
+    assert lines[2].startswith(f"::error file={path},line=6,col=5,")
+    assert "unknown key 'colour' in domain b.example.com (hint: allowed keys:" in lines[2]
+
+
+def test_github_escapes_workflow_command_characters(tmp_path: Path, run_mailctl: Run) -> None:
+    path = tmp_path / "a,b:c%.yaml"
+    path.write_text("version: 1\ndomains:\n  a.example.com: 5\n")
+    result = run_mailctl("validate", "--format", "github", str(path))
+    assert result.returncode == 1
+    assert f"file={str(path).replace('%', '%25').replace(':', '%3A').replace(',', '%2C')}," in (
+        result.stdout
+    )
+
+
+def test_warnings_are_shown_but_exit_0(tmp_path: Path, run_mailctl: Run) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        "version: 1\ndomains:\n  a.example.com:\n"
+        "    imap: {host: imap.example.com, port: 143, security: none}\n"
+        "    smtp: {host: smtp.example.com}\n"
+    )
+    result = run_mailctl("validate", str(path))
+    assert result.returncode == 0
+    assert f"{path}:4:5: warning: imap of a.example.com uses security: none" in result.stderr
+    github = run_mailctl("validate", "--format", "github", str(path))
+    assert github.stdout.startswith(f"::warning file={path},line=4,col=5,")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate"],
+        ["validate", "--format", "xml", "examples"],
+        ["no-such-command"],
+        ["validate", "--no-such-option", "examples"],
+    ],
+)
+def test_usage_errors_exit_1_not_2(args: list[str], run_mailctl: Run) -> None:
+    result = run_mailctl(*args)
+    assert result.returncode == 1
+    assert "Usage:" in result.stderr or "Error:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_internal_error_is_reported_as_a_bug_with_details_in_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The one place a fault is injected by replacing a function: no input can make a
+    # correct mailctl crash, yet the error boundary must be proven.
+    def explode(_path: Path) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cli.service, "validate", explode)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["validate", "examples"])
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "internal error (KeyError): this is a bug in mailctl" in err
+    assert "Traceback" not in err
+    (report,) = tmp_path.glob("mailctl-crash-*.log")
+    assert "KeyError: 'boom'" in report.read_text()
+    assert str(report) in err
+
+
+def _stderr_on_a_tty(args: list[str], env: dict[str, str]) -> str:
+    primary, secondary = pty.openpty()
+    executable = str(Path(sys.executable).parent / "mailctl")
+    environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
+    process = subprocess.Popen(
+        [executable, *args],
+        stderr=secondary,
+        stdout=subprocess.DEVNULL,
+        env=environment,
+        cwd=ROOT,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=30)
+    os.close(primary)
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_tty_and_never_with_no_color() -> None:
+    args = ["validate", str(FIXTURES / "bad" / "port_zero.yaml")]
+    assert "\x1b[" in _stderr_on_a_tty(args, {})
+    assert "\x1b[" not in _stderr_on_a_tty(args, {"NO_COLOR": "1"})
+
+
+def test_no_colour_when_not_a_tty(run_mailctl: Run) -> None:
+    result = run_mailctl("validate", str(FIXTURES / "bad" / "port_zero.yaml"))
+    assert "\x1b[" not in result.stderr
