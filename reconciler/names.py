@@ -1,14 +1,16 @@
 """Normalisation and checks of domain names, host names and IP literals.
 
-Pure functions. A name is normalised to the form a resolver would use: lower case,
-no trailing dot, internationalised labels as IDNA A-labels (``xn--…``, via the
-maintained ``idna`` package, UTS #46 mapping, non-transitional). Two spellings of
-one domain therefore normalise to the same string, which is what lets the loader
-spot a domain defined twice.
+Pure functions, cached (many domains share a handful of mail hosts). A name is
+normalised to the form a resolver would use: lower case, no trailing dot,
+internationalised labels as IDNA A-labels (``xn--…``, via the maintained ``idna``
+package, UTS #46 mapping, non-transitional). Two spellings of one domain therefore
+normalise to the same string, which is what lets the loader spot a domain defined
+twice.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -18,6 +20,7 @@ MAX_NAME = 253
 MAX_LABEL = 63
 _LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_DOTTED_DIGITS = re.compile(r"[0-9.]+\Z")
 
 
 class NameProblem(ValueError):
@@ -31,6 +34,8 @@ class NameProblem(ValueError):
 
 def _ip_literal(text: str) -> str | None:
     candidate = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    if ":" not in candidate and not _DOTTED_DIGITS.match(candidate):
+        return None  # cheap: most names are not addresses, and parsing one raises
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
@@ -105,6 +110,7 @@ def _check_label(label: str, raw: str, what: str) -> None:
             ) from None
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_domain(raw: str) -> str:
     """An email domain: a DNS name, never an IP address."""
     if _ip_literal(raw.strip()) is not None:
@@ -115,6 +121,7 @@ def normalise_domain(raw: str) -> str:
     return normalise_name(raw, "domain")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_host(raw: str) -> str:
     """A mail server: a DNS name or an IP literal (IPv6 with or without brackets)."""
     literal = _ip_literal(raw)
