@@ -1,0 +1,1 @@
+"""Where the stored state lives: one small interface, backends chosen by URL."""

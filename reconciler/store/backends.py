@@ -1,0 +1,244 @@
+"""What differs between SQLite and PostgreSQL: connecting, serialising writers, locking,
+and turning driver errors into messages. Everything else is one code path (sql.py).
+
+Writers are serialised inside the database, whatever ``lock()`` does: SQLite starts
+every write transaction with ``BEGIN IMMEDIATE`` (one writer per file; readers keep
+their WAL snapshot), PostgreSQL takes a transaction-level advisory lock as the first
+statement. A write transaction therefore always sees the latest committed state.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from reconciler.store.base import StoreCorrupt, StoreError
+from reconciler.store.locks import AdvisoryLock, FileLock, advisory_key
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_BUSY_SECONDS = 30.0
+PG_CONNECT_TIMEOUT_SECONDS = 10
+_WRITE = "mailctl_write"  # execution option: this connection is about to write
+_SEEN_AS_SQLITE: set[Path] = set()  # database files this process must not open itself
+
+
+class Backend(ABC):
+    """One kind of database behind the store."""
+
+    display_url: str
+    read_options: ClassVar[Mapping[str, Any]] = {}
+    write_options: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self) -> None:
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._create_engine()
+        return self._engine
+
+    @abstractmethod
+    def _create_engine(self) -> Engine: ...
+
+    @abstractmethod
+    def may_exist(self) -> bool:
+        """False when the store certainly does not exist yet; looks without creating."""
+
+    @abstractmethod
+    def prepare_write(self) -> None:
+        """Make a place for the store before its first write."""
+
+    @abstractmethod
+    def begin_write(self, conn: Connection) -> None:
+        """Called first inside every write transaction: serialise it with other writers."""
+
+    @abstractmethod
+    def lock(
+        self, actor: str, timeout: float, prepare: Callable[[], None]
+    ) -> AbstractContextManager[None]: ...
+
+    @abstractmethod
+    def translate(self, exc: DBAPIError) -> StoreError:
+        """The StoreError to raise for a driver error: what went wrong, what to do."""
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _reason(exc: DBAPIError) -> str:
+    return " ".join(str(exc.orig).split())
+
+
+class SqliteBackend(Backend):
+    """A SQLite file in WAL mode; the lock is ``flock`` on ``<file>.lock``."""
+
+    write_options: ClassVar[Mapping[str, Any]] = {_WRITE: True}
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.display_url = f"sqlite:///{path}"
+
+    def _create_engine(self) -> Engine:
+        _SEEN_AS_SQLITE.add(self.path)  # from now on SQLite may hold locks on it here
+        engine = create_engine(
+            URL.create("sqlite", database=str(self.path)),
+            connect_args={"timeout": SQLITE_BUSY_SECONDS},
+        )
+        # pysqlite's own transaction handling skips BEGIN for reads and DDL; take it
+        # over (the recipe in SQLAlchemy's SQLite docs) so every transaction is real.
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+
+    def may_exist(self) -> bool:
+        try:
+            info = self.path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.display_url}: {exc.strerror}") from exc
+        if stat.S_ISDIR(info.st_mode):
+            raise StoreError(
+                f"{self.path} is a directory, not a SQLite database file; point --state (or "
+                f"MAILCTL_STATE) at a file, e.g. sqlite:///{self.path / 'state.db'}"
+            )
+        if info.st_size == 0:
+            return False  # what sqlite3.connect leaves before the first commit
+        if self.path not in _SEEN_AS_SQLITE:
+            self._check_header()
+        return True
+
+    def _check_header(self) -> None:
+        """Refuse a file that is not SQLite before SQLite touches it.
+
+        Once per file and process, before any connection: closing a descriptor of the
+        database file drops every POSIX lock SQLite holds on it in this process, which
+        lets another process delete a WAL still in use here and corrupt the database.
+        Later, SQLite itself reports a file that is not a database.
+        """
+        try:
+            with self.path.open("rb") as file:
+                header = file.read(len(SQLITE_MAGIC))
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.display_url}: {exc.strerror}") from exc
+        if header != SQLITE_MAGIC:
+            raise StoreCorrupt(
+                f"{self.path} is not a SQLite database, so it is not a mailctl store; "
+                "mailctl left it untouched. Point --state at the right file, or move this "
+                "one away to start a new store there."
+            )
+        _SEEN_AS_SQLITE.add(self.path)
+
+    def prepare_write(self) -> None:
+        self.may_exist()  # refuses a directory or a foreign file before creating anything
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the directory of {self.display_url}: {exc.strerror}"
+            ) from exc
+
+    def begin_write(self, conn: Connection) -> None:
+        pass  # BEGIN IMMEDIATE, emitted by _sqlite_begin, already serialises writers
+
+    def lock(
+        self, actor: str, timeout: float, prepare: Callable[[], None]
+    ) -> AbstractContextManager[None]:
+        return FileLock(self.path.with_name(self.path.name + ".lock")).hold(actor, timeout)
+
+    def translate(self, exc: DBAPIError) -> StoreError:
+        reason = _reason(exc)
+        if "not a database" in reason or "malformed" in reason:
+            return StoreCorrupt(
+                f"{self.display_url} is not a usable SQLite database ({reason}); mailctl "
+                "left it untouched. Restore it from a backup, or point --state elsewhere."
+            )
+        if "locked" in reason or "busy" in reason:
+            return StoreError(
+                f"{self.display_url} stayed busy for {SQLITE_BUSY_SECONDS:g}s ({reason}): "
+                "another process is writing to it; try again"
+            )
+        if "unable to open" in reason or "readonly" in reason:
+            return StoreError(
+                f"cannot open {self.display_url} ({reason}); check the path and that its "
+                "directory and file are writable"
+            )
+        return StoreError(f"{self.display_url}: {reason}")
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(_WRITE):
+        # WAL: readers keep working during an apply. A no-op once the file is in WAL mode
+        # (the mode is stored in the file), and it must run outside a transaction.
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        # IMMEDIATE takes the write lock now, so the state read at the start of the
+        # transaction cannot be changed by another writer before we write.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+class PostgresBackend(Backend):
+    """A PostgreSQL database (psycopg 3); the lock is a session advisory lock."""
+
+    # One snapshot for the whole read, so a read never mixes two applies.
+    read_options: ClassVar[Mapping[str, Any]] = {"isolation_level": "REPEATABLE READ"}
+    # READ COMMITTED: each statement sees what was committed before it, so the state
+    # read after taking the write lock is the latest one.
+    write_options: ClassVar[Mapping[str, Any]] = {"isolation_level": "READ COMMITTED"}
+
+    LOCK_KEY = advisory_key("mailctl")  # lock(): held across a whole plan-check-apply
+    WRITE_KEY = advisory_key("mailctl/write")  # each write transaction
+
+    def __init__(self, url: URL) -> None:
+        super().__init__()
+        self.url = url.set(drivername="postgresql+psycopg")
+        self.display_url = self.url.render_as_string(hide_password=True)
+
+    def _create_engine(self) -> Engine:
+        connect_args: dict[str, Any] = {}
+        if "connect_timeout" not in self.url.query:
+            connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_SECONDS
+        if "application_name" not in self.url.query:
+            connect_args["application_name"] = f"mailctl (pid {os.getpid()})"
+        return create_engine(self.url, connect_args=connect_args)
+
+    def may_exist(self) -> bool:
+        return True  # only the server knows
+
+    def prepare_write(self) -> None:
+        pass  # a PostgreSQL store lives in a database that must already exist
+
+    def begin_write(self, conn: Connection) -> None:
+        conn.execute(select(func.pg_advisory_xact_lock(self.WRITE_KEY)))
+
+    def lock(
+        self, actor: str, timeout: float, prepare: Callable[[], None]
+    ) -> AbstractContextManager[None]:
+        return AdvisoryLock(self.engine, self.LOCK_KEY, prepare).hold(actor, timeout)
+
+    def translate(self, exc: DBAPIError) -> StoreError:
+        reason = _reason(exc).rstrip(".")
+        if isinstance(exc, OperationalError):  # connecting, or the connection, failed
+            return StoreError(
+                f"cannot use the PostgreSQL store at {self.display_url}: {reason} (check that "
+                "the server runs and that host, port, database and user in the URL are right)"
+            )
+        return StoreError(f"the PostgreSQL store at {self.display_url} failed: {reason}")

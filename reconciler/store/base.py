@@ -1,0 +1,154 @@
+"""The store interface that every backend implements, and its typed errors.
+
+A store holds the connection settings of record (domains, connection ranges), the
+connected inboxes (runtime data), a ``lineage`` and a ``serial``, and the history of
+every apply with a snapshot sufficient to restore that revision.
+
+Contract (checked by ``tests/store/test_contract.py`` against every backend):
+
+* ``read()`` never creates anything. A store that does not exist yet reads as
+  ``StoredState(lineage=None, serial=0)``.
+* ``apply()`` writes all of a request in ONE transaction: either every change, the
+  new serial (old + 1) and the history entry are stored, or nothing is. It refuses
+  (``StaleState``) when the store's lineage, serial or content checksum differ from
+  what the request expects. It creates the store (schema, lineage) when needed.
+* ``lock()`` excludes other appliers across processes and hosts; waiting longer
+  than ``timeout`` raises ``LockTimeout`` naming the holder and since when.
+* The serial counts writes of settings. Connecting or disconnecting an inbox is
+  runtime data: it does not bump the serial (so it does not make saved plans stale);
+  the apply re-reads inbox counts under the lock for its gates instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from reconciler.errors import MailctlError
+from reconciler.model import Domain
+from reconciler.state import StoredState
+
+
+class StoreError(MailctlError):
+    """The store cannot be used as asked; the message says why and what to do."""
+
+
+class StoreMissing(StoreError):
+    pass
+
+
+class StoreCorrupt(StoreError):
+    pass
+
+
+class StoreTooNew(StoreError):
+    pass
+
+
+class StaleState(StoreError):
+    """The store moved on since the plan was made."""
+
+
+class LockTimeout(StoreError):
+    def __init__(self, holder: str, since: str, waited: float) -> None:
+        self.holder = holder
+        self.since = since
+        self.waited = waited
+        super().__init__(
+            f"the store is locked by {holder} since {since}; gave up after waiting "
+            f"{waited:g}s (raise --lock-timeout to wait longer)"
+        )
+
+
+class UnknownSerial(StoreError):
+    pass
+
+
+HistoryKind = Literal["apply", "rollback"]
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    """What an apply says about itself; the store adds serial and time."""
+
+    actor: str
+    commit: str | None
+    plan_checksum: str
+    kind: HistoryKind = "apply"
+    changes: Sequence[dict[str, Any]] = ()
+    summary: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    serial: int
+    applied_at: str  # ISO 8601, UTC
+    actor: str
+    commit: str | None
+    plan_checksum: str
+    kind: HistoryKind
+    summary: dict[str, int]
+    changes: Sequence[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """One apply: the delta to write and the full state it produces.
+
+    ``target`` is what the store holds afterwards (recorded as the history snapshot);
+    applying ``creates``/``updates``/``deletes``/``connection_ranges`` to the expected
+    state yields exactly ``target``.
+    """
+
+    expected_lineage: str | None
+    expected_serial: int
+    expected_checksum: str
+    creates: Sequence[Domain]
+    updates: Sequence[Domain]
+    deletes: Sequence[str]
+    connection_ranges: tuple[str, ...]
+    target: StoredState
+    record: HistoryRecord
+
+
+@dataclass(frozen=True)
+class Inbox:
+    address: str
+    domain: str
+    connected_at: str  # ISO 8601, UTC
+
+
+class Store(Protocol):
+    """What the rest of mailctl needs from a backend."""
+
+    display_url: str  # the URL with any password removed
+
+    def read(self) -> StoredState: ...
+
+    def last_applied(self) -> StoredState | None:
+        """The state recorded by the latest history entry (the base of drift)."""
+        ...
+
+    def inbox_counts(self) -> dict[str, int]: ...
+
+    def lock(self, actor: str, timeout: float) -> AbstractContextManager[None]: ...
+
+    def apply(self, request: ApplyRequest) -> int:
+        """Write the request atomically; return the new serial."""
+        ...
+
+    def history(self) -> list[HistoryEntry]: ...
+
+    def revision(self, serial: int) -> StoredState:
+        """The state as it was right after the apply that produced ``serial``."""
+        ...
+
+    def connect_inbox(self, address: str, domain: str) -> Inbox: ...
+
+    def disconnect_inbox(self, address: str) -> bool: ...
+
+    def inboxes(self, domain: str | None = None) -> list[Inbox]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,99 @@
+"""The checks an apply passes before it writes anything. Pure functions.
+
+Both run inside the write transaction, on the state read in that transaction, so what
+they approve is exactly what gets changed.
+"""
+
+from __future__ import annotations
+
+from reconciler.state import StoredState, state_checksum
+from reconciler.store.base import ApplyRequest, StaleState, StoreError
+
+EMPTY_CHECKSUM = state_checksum(StoredState())
+
+
+def refuse_if_stale(request: ApplyRequest, current: StoredState, display_url: str) -> None:
+    """Raise StaleState unless the store is exactly the one the plan was made against.
+
+    Compared in order lineage, serial, content; the message names the first that differs.
+    A plan made against a store that did not exist yet (``expected_lineage`` None) fits
+    only a store that has never been written (serial 0).
+    """
+    again = "run mailctl plan again"
+    if request.expected_lineage is None:
+        if current.serial != 0:
+            raise StaleState(
+                f"the plan was made when {display_url} held no state, but it has since been "
+                f"created (lineage {current.lineage}, serial {current.serial}); {again}"
+            )
+    elif request.expected_lineage != current.lineage:
+        found = current.lineage or "none: the store is new"
+        raise StaleState(
+            f"the plan was made against lineage {request.expected_lineage}, but the store "
+            f"at {display_url} has lineage {found}: it is a different store; {again}"
+        )
+    if request.expected_serial != current.serial:
+        raise StaleState(
+            f"the plan was made at serial {request.expected_serial}, but the store at "
+            f"{display_url} is at serial {current.serial}: someone applied since; {again}"
+        )
+    checksum = state_checksum(current)
+    if request.expected_checksum != checksum:
+        raise StaleState(
+            f"the content of the store at {display_url} changed since the plan was made "
+            f"(checksum {checksum}, the plan expects {request.expected_checksum}) although "
+            f"its serial did not: it was changed outside mailctl; {again}"
+        )
+
+
+def refuse_if_outside_target(request: ApplyRequest) -> None:
+    """Raise StoreError if a created or updated domain is not in the target at all.
+
+    The part of :func:`refuse_if_inconsistent` that needs no stored state, checked first
+    so that rows can be built from the target before the write transaction.
+    """
+    outside = [d.name for d in (*request.creates, *request.updates)]
+    outside = [name for name in outside if name not in request.target.domains]
+    if outside:
+        raise _inconsistent([f"{', '.join(outside[:5])} changed but not in the target"])
+
+
+def refuse_if_inconsistent(request: ApplyRequest, current: StoredState) -> None:
+    """Raise StoreError unless the delta, applied to ``current``, yields ``request.target``.
+
+    The history snapshot is ``target``; this keeps "revision(n) is the state after apply
+    n" true even if a caller builds a delta and a target that disagree (a bug).
+    """
+    result = dict(current.domains)
+    problems: list[str] = []
+    for name in request.deletes:
+        if result.pop(name, None) is None:
+            problems.append(f"delete of {name}, which is not stored")
+    for domain in request.updates:
+        if domain.name not in result:
+            problems.append(f"update of {domain.name}, which is not stored")
+        result[domain.name] = domain
+    for domain in request.creates:
+        if domain.name in result:
+            problems.append(f"create of {domain.name}, which is already stored")
+        result[domain.name] = domain
+    target = request.target
+    if tuple(request.connection_ranges) != tuple(target.connection_ranges):
+        problems.append("connection ranges differ from the target's")
+    # Pydantic compares field values; the dict comparison skips identical objects.
+    if result != dict(target.domains):
+        names = sorted(
+            name
+            for name in result.keys() | target.domains.keys()
+            if result.get(name) != target.domains.get(name)
+        )
+        problems.append(f"domains differ from the target's: {', '.join(names[:5])}")
+    if problems:
+        raise _inconsistent(problems)
+
+
+def _inconsistent(problems: list[str]) -> StoreError:
+    return StoreError(
+        "refusing an inconsistent apply request (a bug in mailctl; nothing was written): "
+        + "; ".join(problems[:5])
+    )

@@ -1,0 +1,16 @@
+"""Alembic migrations of the store's own schema, shipped inside the package.
+
+mailctl runs them programmatically (``reconciler.store.schema``); no ``alembic.ini`` is
+needed. Rules for a new revision:
+
+* add ``versions/vNNNN_<what>.py`` with ``revision = "NNNN"`` and ``down_revision`` set
+  to the previous head; spell out the tables it touches (never import ``tables.py``:
+  a revision must keep meaning what it meant when it shipped);
+* update ``reconciler/store/tables.py`` to match the new head (a test compares them);
+* SQLite cannot alter most column properties in place: use ``op.batch_alter_table``.
+
+A skeleton can be generated with::
+
+    python -c "from alembic import command; from reconciler.store.schema import \\
+        alembic_config; command.revision(alembic_config(), 'what it does')"
+"""

@@ -1,0 +1,106 @@
+"""Conversions between the core's values and table rows, snapshots and history rows.
+
+A history snapshot is the zlib-compressed canonical JSON of the state's content, with
+the domains as columns: the sorted names, and for each field of ``flatten`` the values
+in the order of the names::
+
+    {"format": 1, "connection_ranges": [...], "names": ["example.com", ...],
+     "fields": {"imap.host": ["imap.example.com", ...], "imap.port": [993, ...], ...}}
+
+Columns rather than one object per domain: a fraction of the size, of the time to
+encode and of the objects allocated, which matters for 10,000 domains. Decoding goes by
+the recorded field names, and ``format`` lets a later mailctl change the layout and
+still read old snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler.model import Domain
+from reconciler.state import FIELDS, StoredState, canonical_json, unflatten_many
+from reconciler.store.base import HistoryEntry, HistoryRecord, StoreCorrupt
+
+SNAPSHOT_FORMAT = 1
+
+
+def now() -> str:
+    """The current time as stored: ISO 8601 UTC to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def domain_row(name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The ``domains`` row (by column key) of a domain given as ``flatten(domain)``."""
+    return {"name": name, **fields}
+
+
+def domains_from_rows(rows: Iterable[Sequence[Any]]) -> dict[str, Domain]:
+    """Each row is (name, *DOMAIN_COLUMNS) in that order; built in one validation call."""
+    return unflatten_many((row[0], dict(zip(FIELDS, row[1:], strict=True))) for row in rows)
+
+
+def encode_snapshot(ranges: Sequence[str], domains: dict[str, dict[str, Any]]) -> bytes:
+    """``domains`` maps each name to ``flatten(domain)``."""
+    names = sorted(domains)
+    flat = [domains[name] for name in names]
+    content = {
+        "format": SNAPSHOT_FORMAT,
+        "connection_ranges": list(ranges),
+        "names": names,
+        "fields": {field: [fields[field] for fields in flat] for field in FIELDS},
+    }
+    return zlib.compress(canonical_json(content))
+
+
+def decode_snapshot(blob: bytes, *, lineage: str, serial: int, display_url: str) -> StoredState:
+    try:
+        content = json.loads(zlib.decompress(blob))
+        if content.get("format") != SNAPSHOT_FORMAT:
+            raise ValueError(f"snapshot format {content.get('format')!r}")
+        names, columns = content["names"], content["fields"]
+        domains = unflatten_many(
+            (name, dict(zip(columns, values, strict=True)))
+            for name, values in zip(names, zip(*columns.values(), strict=True), strict=True)
+        )
+        ranges = tuple(content["connection_ranges"])
+    except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StoreCorrupt(
+            f"the history snapshot of serial {serial} in {display_url} cannot be read ({exc})"
+        ) from exc
+    return StoredState(
+        lineage=lineage,
+        serial=serial,
+        connection_ranges=ranges,
+        domains=dict(sorted(domains.items())),
+    )
+
+
+def history_row(record: HistoryRecord, snapshot: bytes) -> dict[str, Any]:
+    """The history columns that do not depend on the transaction (no serial, no time)."""
+    return {
+        "actor": record.actor,
+        "commit": record.commit,
+        "plan_checksum": record.plan_checksum,
+        "kind": record.kind,
+        "summary": json.dumps(dict(record.summary), sort_keys=True),
+        # Compact: one entry per changed domain, so 10,000 of them on a large import.
+        "changes": json.dumps(list(record.changes), separators=(",", ":")),
+        "snapshot": snapshot,
+    }
+
+
+def history_entry(row: Any) -> HistoryEntry:
+    return HistoryEntry(
+        serial=row.serial,
+        applied_at=row.applied_at,
+        actor=row.actor,
+        commit=row.commit,
+        plan_checksum=row.plan_checksum,
+        kind=row.kind,
+        summary=json.loads(row.summary),
+        changes=json.loads(row.changes),
+    )

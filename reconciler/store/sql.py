@@ -1,0 +1,304 @@
+"""The store for SQLite and PostgreSQL: one code path in SQLAlchemy Core.
+
+Reads run in one read transaction (one snapshot). Writes run in one write transaction
+that is serialised with every other writer (see backends.py), upgrades or creates the
+schema first, and commits everything or nothing.
+
+Inboxes: ``connect_inbox`` of an address that is already connected to the same domain
+returns the existing record unchanged (connecting twice is harmless); to a different
+domain it raises StoreError, since an address belongs to one domain. Inbox writes need
+a store created by an apply (StoreMissing otherwise) and never change the serial.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from reconciler.state import StoredState, flatten
+from reconciler.store import guards, rows, schema
+from reconciler.store.backends import Backend
+from reconciler.store.base import (
+    ApplyRequest,
+    HistoryEntry,
+    Inbox,
+    StoreError,
+    StoreMissing,
+    UnknownSerial,
+)
+from reconciler.store.tables import (
+    DOMAIN_COLUMNS,
+    connection_ranges,
+    domains,
+    history,
+    inboxes,
+    state,
+)
+
+_DOMAIN_SELECT = select(domains.c.name, *DOMAIN_COLUMNS)
+_UPDATE_DOMAIN = (
+    update(domains)
+    .where(domains.c.name == bindparam("b_name"))
+    .values({column.key: bindparam(column.key) for column in DOMAIN_COLUMNS})
+)
+_DELETE_DOMAIN = delete(domains).where(domains.c.name == bindparam("b_name"))
+
+
+class SqlStore:
+    """A :class:`reconciler.store.base.Store` on a SQLAlchemy backend."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self.display_url = backend.display_url
+
+    # --- transactions --------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            raise self._backend.translate(exc) from exc
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection | None]:
+        """A read transaction on one snapshot; None when there is no store. Writes nothing."""
+        if not self._backend.may_exist():
+            yield None
+            return
+        with self._errors(), self._backend.engine.connect() as conn:
+            conn.execution_options(**self._backend.read_options)
+            with conn.begin():
+                revision = schema.current(conn)
+                schema.refuse_unknown(revision, self.display_url)
+                if revision is None:
+                    yield None
+                    return
+                if revision != schema.head():
+                    raise StoreError(
+                        f"the store at {self.display_url} was downgraded to schema revision "
+                        f"{revision} while in use; run the command again to upgrade it"
+                    )
+                yield conn
+
+    @contextmanager
+    def _writing(self, *, create: bool) -> Iterator[Connection]:
+        """A serialised write transaction on a schema at head.
+
+        ``create``: make the schema if the store has none; otherwise raise StoreMissing.
+        """
+        if not create and not self._backend.may_exist():
+            raise self._missing()
+        self._backend.prepare_write()
+        with self._errors(), self._backend.engine.connect() as conn:
+            conn.execution_options(**self._backend.write_options)
+            with conn.begin():
+                self._backend.begin_write(conn)
+                if not create and schema.current(conn) is None:
+                    raise self._missing()
+                schema.upgrade(conn, self.display_url)
+                yield conn
+
+    def _missing(self) -> StoreMissing:
+        return StoreMissing(
+            f"no store at {self.display_url}; it is created by the first mailctl apply"
+        )
+
+    # --- opening -------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Check the schema: StoreTooNew if a newer mailctl wrote it (nothing written),
+        upgraded in place if an older one did. A store that does not exist stays so."""
+        if not self._backend.may_exist():
+            return
+        with self._errors(), self._backend.engine.connect() as conn, conn.begin():
+            revision = schema.current(conn)
+        schema.refuse_unknown(revision, self.display_url)
+        if revision is not None and revision != schema.head():
+            with self._writing(create=False):
+                pass  # _writing upgrades, under the write lock, re-checking the revision
+
+    def close(self) -> None:
+        self._backend.close()
+
+    # --- settings ------------------------------------------------------------------
+
+    def read(self) -> StoredState:
+        with self._reading() as conn:
+            return StoredState() if conn is None else _read_state(conn)
+
+    def apply(self, request: ApplyRequest) -> int:
+        # Everything that needs no database is computed before the write lock is taken,
+        # and each domain is flattened once: rows and snapshot are both made from it.
+        # Rows take the target's values; refuse_if_inconsistent checks they are the delta's.
+        guards.refuse_if_outside_target(request)
+        flat = {name: flatten(domain) for name, domain in request.target.domains.items()}
+        record = rows.history_row(
+            request.record, rows.encode_snapshot(request.target.connection_ranges, flat)
+        )
+        updates = [
+            {"b_name": d.name, **rows.domain_row(d.name, flat[d.name])} for d in request.updates
+        ]
+        creates = [rows.domain_row(d.name, flat[d.name]) for d in request.creates]
+        if not self._backend.may_exist():
+            # Refuse a stale request without creating the store.
+            guards.refuse_if_stale(request, StoredState(), self.display_url)
+        with self._writing(create=True) as conn:
+            current = _read_state(conn)
+            guards.refuse_if_stale(request, current, self.display_url)
+            guards.refuse_if_inconsistent(request, current)
+            stamp = rows.now()
+            if current.lineage is None:
+                conn.execute(
+                    insert(state).values(id=1, lineage=uuid.uuid4().hex, serial=0, updated_at=stamp)
+                )
+            if request.deletes:
+                conn.execute(_DELETE_DOMAIN, [{"b_name": name} for name in request.deletes])
+            if updates:
+                conn.execute(_UPDATE_DOMAIN, updates)
+            if creates:
+                conn.execute(insert(domains), creates)
+            conn.execute(delete(connection_ranges))
+            if request.connection_ranges:
+                conn.execute(
+                    insert(connection_ranges),
+                    [
+                        {"cidr": cidr, "position": position}
+                        for position, cidr in enumerate(request.connection_ranges)
+                    ],
+                )
+            serial = current.serial + 1
+            conn.execute(update(state).values(serial=serial, updated_at=stamp))
+            conn.execute(insert(history).values(serial=serial, applied_at=stamp, **record))
+            return serial
+
+    @contextmanager
+    def lock(self, actor: str, timeout: float) -> Iterator[None]:
+        """Exclude other appliers until the block ends (see locks.py)."""
+        with self._errors(), self._backend.lock(actor, timeout, self._create_schema):
+            yield
+
+    def _create_schema(self) -> None:
+        # The PostgreSQL lock records its holder in a table, so it needs the schema.
+        with self._writing(create=True):
+            pass
+
+    # --- history -------------------------------------------------------------------
+
+    def history(self) -> list[HistoryEntry]:
+        with self._reading() as conn:
+            if conn is None or _lineage(conn) is None:
+                raise self._missing()
+            query = select(history).order_by(history.c.serial)
+            return [rows.history_entry(row) for row in conn.execute(query)]
+
+    def revision(self, serial: int) -> StoredState:
+        with self._reading() as conn:
+            lineage = None if conn is None else _lineage(conn)
+            if conn is None or lineage is None:
+                raise self._missing()
+            blob = conn.execute(
+                select(history.c.snapshot).where(history.c.serial == serial)
+            ).scalar_one_or_none()
+        if blob is None:
+            raise UnknownSerial(
+                f"the store at {self.display_url} has no revision {serial}; "
+                "mailctl history lists the serials it has"
+            )
+        return rows.decode_snapshot(
+            blob, lineage=lineage, serial=serial, display_url=self.display_url
+        )
+
+    def last_applied(self) -> StoredState | None:
+        with self._reading() as conn:
+            lineage = None if conn is None else _lineage(conn)
+            if conn is None or lineage is None:
+                return None
+            row = conn.execute(
+                select(history.c.serial, history.c.snapshot)
+                .order_by(history.c.serial.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        return rows.decode_snapshot(
+            row.snapshot, lineage=lineage, serial=row.serial, display_url=self.display_url
+        )
+
+    # --- inboxes -------------------------------------------------------------------
+
+    def inbox_counts(self) -> dict[str, int]:
+        with self._reading() as conn:
+            if conn is None:
+                return {}
+            query = select(inboxes.c.domain, func.count()).group_by(inboxes.c.domain)
+            return {domain: count for domain, count in conn.execute(query)}
+
+    def inboxes(self, domain: str | None = None) -> list[Inbox]:
+        with self._reading() as conn:
+            if conn is None:
+                return []
+            query = select(inboxes.c.address, inboxes.c.domain, inboxes.c.connected_at)
+            if domain is not None:
+                query = query.where(inboxes.c.domain == domain)
+            found = [Inbox(*row) for row in conn.execute(query)]
+        return sorted(found, key=lambda inbox: inbox.address)
+
+    def connect_inbox(self, address: str, domain: str) -> Inbox:
+        with self._writing(create=False) as conn:
+            if _lineage(conn) is None:
+                raise self._missing()
+            existing = conn.execute(
+                select(inboxes.c.address, inboxes.c.domain, inboxes.c.connected_at).where(
+                    inboxes.c.address == address
+                )
+            ).first()
+            if existing is not None:
+                inbox = Inbox(*existing)
+                if inbox.domain != domain:
+                    raise StoreError(
+                        f"{address} is already connected, to domain {inbox.domain}; "
+                        "disconnect it first"
+                    )
+                return inbox
+            inbox = Inbox(address=address, domain=domain, connected_at=rows.now())
+            conn.execute(insert(inboxes).values(**asdict(inbox)))
+            return inbox
+
+    def disconnect_inbox(self, address: str) -> bool:
+        try:
+            with self._writing(create=False) as conn:
+                result = conn.execute(delete(inboxes).where(inboxes.c.address == address))
+                return result.rowcount > 0
+        except StoreMissing:
+            return False
+
+
+def _lineage(conn: Connection) -> str | None:
+    return conn.execute(select(state.c.lineage)).scalar_one_or_none()
+
+
+def _read_state(conn: Connection) -> StoredState:
+    """The stored state as of this transaction; a store never applied reads empty."""
+    head = conn.execute(select(state.c.lineage, state.c.serial)).first()
+    if head is None:
+        return StoredState()
+    ranges = tuple(
+        conn.execute(
+            select(connection_ranges.c.cidr).order_by(connection_ranges.c.position)
+        ).scalars()
+    )
+    # Sorted here, not by ORDER BY: collations differ between databases, Python's does not.
+    found = sorted(conn.execute(_DOMAIN_SELECT), key=lambda row: row[0])
+    return StoredState(
+        lineage=head.lineage,
+        serial=head.serial,
+        connection_ranges=ranges,
+        domains=rows.domains_from_rows(found),
+    )

@@ -1,0 +1,86 @@
+"""The lock excludes other processes, names its holder, and dies with its holder.
+
+The holder is a real separate process (tests/store/child.py); the waiter is this test
+process. Both backends.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from reconciler.store.base import LockTimeout, Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def holder(url: str, actor: str, *seconds: str) -> Iterator[subprocess.Popen[str]]:
+    """A process holding the lock (it has printed "locked"); killed and reaped at the end."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.store.child", "hold", url, actor, *seconds],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as child:
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "locked"
+            yield child
+        finally:
+            if child.poll() is None:
+                child.kill()
+
+
+def release(child: subprocess.Popen[str]) -> None:
+    assert child.stdin is not None
+    child.stdin.write("release\n")
+    child.stdin.flush()
+    assert child.wait(timeout=30) == 0
+
+
+def test_a_waiter_times_out_naming_the_holder_and_gets_the_lock_once_released(
+    store: Store, store_url: str
+) -> None:
+    with holder(store_url, "alice@ci") as alice:
+        started = time.monotonic()
+        with pytest.raises(LockTimeout) as timed_out, store.lock("bob", timeout=1.0):
+            pass
+        assert 1.0 <= time.monotonic() - started < 5
+        assert timed_out.value.holder == f"alice@ci (pid {alice.pid} on {socket.gethostname()})"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", timed_out.value.since)
+        assert timed_out.value.waited == 1.0
+        assert "raise --lock-timeout" in str(timed_out.value)
+        release(alice)
+    with store.lock("bob", timeout=1.0):
+        pass
+
+
+def test_a_waiter_takes_the_lock_as_soon_as_the_holder_lets_go(
+    store: Store, store_url: str
+) -> None:
+    with holder(store_url, "alice", "0.5"):
+        started = time.monotonic()
+        with store.lock("bob", timeout=30):
+            waited = time.monotonic() - started
+    assert 0.2 <= waited < 10
+
+
+def test_a_holder_killed_with_sigkill_does_not_leave_the_lock_held(
+    store: Store, store_url: str
+) -> None:
+    with holder(store_url, "alice") as alice:
+        alice.kill()  # SIGKILL: no cleanup code runs in the holder
+        alice.wait(timeout=30)
+    started = time.monotonic()
+    with store.lock("bob", timeout=5):
+        assert time.monotonic() - started < 4
