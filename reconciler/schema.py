@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.model import domains_file_schema
+from reconciler.plan.document import plan_schema
 
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "domains": domains_file_schema,
+    "plan": plan_schema,
 }
 
 

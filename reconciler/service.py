@@ -1,12 +1,181 @@
-"""The use cases behind the commands. Each returns data; the CLI decides how to show it."""
+"""The use cases behind the commands. Each returns data; the CLI decides how to show it.
+
+This is the edge where the pure core (load, diff, gates) meets the store. Nothing
+here prints or exits.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from reconciler import __version__
+from reconciler.errors import InputError, Location, MailctlError
 from reconciler.loader import Loaded, load
+from reconciler.plan import gates
+from reconciler.plan.builder import build_plan
+from reconciler.plan.document import GateVerdict, PlanDocument, Source
+from reconciler.state import StoredState, state_checksum
+from reconciler.store.base import ApplyRequest, HistoryRecord, Store
+
+
+class GateBlocked(MailctlError):
+    """Apply refused by one or more gates (exit code 4)."""
+
+    def __init__(self, verdicts: Collection[GateVerdict]) -> None:
+        self.verdicts = tuple(verdicts)
+        lines = []
+        for verdict in self.verdicts:
+            lift = f"; to apply anyway: {verdict.override}" if verdict.override else ""
+            lines.append(f"blocked by gate {verdict.gate}: {verdict.message}{lift}")
+        super().__init__("\n".join(lines))
 
 
 def validate(path: Path) -> Loaded:
     """Load and check the desired state at ``path``; raises InputError on any error."""
     return load(path)
+
+
+def plan(path: Path, store: Store, lifted: Collection[str] = ()) -> tuple[PlanDocument, Loaded]:
+    """Diff the desired state at ``path`` against the store."""
+    loaded = load(path)
+    stored = store.read()
+    document = build_plan(
+        target=loaded.desired,
+        stored=stored,
+        source=Source(kind="desired", path=str(path), files=loaded.files, checksum=""),
+        mailctl_version=__version__,
+        last_applied=store.last_applied() if stored.lineage else None,
+        inbox_counts=store.inbox_counts() if stored.lineage else {},
+        places=loaded.places,
+        lifted=lifted,
+        store_exists=stored.lineage is not None,
+    )
+    return document, loaded
+
+
+def rollback(store: Store, serial: int, lifted: Collection[str] = ()) -> PlanDocument:
+    """A plan that restores the state recorded at ``serial``."""
+    target = store.revision(serial)
+    stored = store.read()
+    return build_plan(
+        target=target.as_desired(),
+        stored=stored,
+        source=Source(kind="rollback", rollback_to=serial, checksum=""),
+        mailctl_version=__version__,
+        last_applied=store.last_applied(),
+        inbox_counts=store.inbox_counts(),
+        lifted=lifted,
+    )
+
+
+def read_plan(path: Path) -> PlanDocument:
+    """A saved plan, refused if it is not one, is from a newer mailctl or was edited."""
+    where = Location(str(path))
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError.single(where, f"cannot read plan: {exc.strerror}") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(
+            Location(str(path), exc.lineno, exc.colno),
+            f"not a plan: invalid JSON ({exc.msg})",
+            "pass the file written by mailctl plan --out",
+        ) from None
+    version = data.get("format_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > 1:
+        raise InputError.single(
+            where,
+            f"plan format {version} is newer than this mailctl understands",
+            "apply it with the mailctl version that made it",
+        )
+    try:
+        document = PlanDocument.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = ".".join(str(p) for p in first["loc"])
+        raise InputError.single(
+            where,
+            f"not a valid mailctl plan: {place}: {first['msg']}",
+            "pass the file written by mailctl plan --out",
+        ) from None
+    if document.checksum != document.compute_checksum():
+        raise InputError.single(
+            where,
+            "plan checksum does not match its content: the plan was changed after it was made",
+            "make a new plan with mailctl plan --out; never edit a saved plan",
+        )
+    return document
+
+
+@dataclass(frozen=True)
+class Applied:
+    serial: int | None  # None: nothing to apply
+    verdicts: tuple[GateVerdict, ...]
+
+
+def apply(
+    document: PlanDocument,
+    store: Store,
+    *,
+    actor: str,
+    commit: str | None,
+    lifted: Collection[str] = (),
+    lock_timeout: float = 5.0,
+) -> Applied:
+    """Apply exactly ``document``: under the lock, refuse a stale plan and any blocked
+    gate (re-evaluated with live inbox counts), then write it in one transaction."""
+    with store.lock(actor, lock_timeout):
+        current = store.read()
+        stale = gates.stale(document, current.lineage, current.serial, state_checksum(current))
+        verdicts = (
+            stale,
+            *gates.evaluate(document, lifted, gates.GateFacts(inbox_counts=store.inbox_counts())),
+        )
+        refused = gates.blocked(verdicts)
+        if refused:
+            raise GateBlocked(refused)
+        if not document.has_changes():
+            return Applied(serial=None, verdicts=verdicts)
+        changes = document.changes
+        request = ApplyRequest(
+            expected_lineage=document.store.lineage,
+            expected_serial=document.store.serial,
+            expected_checksum=document.store.checksum,
+            creates=[c.after for c in changes if c.action == "create" and c.after],
+            updates=[c.after for c in changes if c.action == "update" and c.after],
+            deletes=[c.domain for c in changes if c.action == "delete"],
+            connection_ranges=document.target.connection_ranges,
+            target=StoredState(
+                connection_ranges=document.target.connection_ranges,
+                domains={d.name: d for d in document.target.domains},
+            ),
+            record=HistoryRecord(
+                actor=actor,
+                commit=commit,
+                plan_checksum=document.checksum,
+                kind="rollback" if document.source.kind == "rollback" else "apply",
+                changes=[
+                    {
+                        "action": c.action,
+                        "domain": c.domain,
+                        "fields": [f.field for f in c.fields],
+                    }
+                    for c in changes
+                ],
+                summary={
+                    "create": document.summary.create,
+                    "update": document.summary.update,
+                    "delete": document.summary.delete,
+                    "ranges_added": document.summary.ranges_added,
+                    "ranges_removed": document.summary.ranges_removed,
+                },
+            ),
+        )
+        return Applied(serial=store.apply(request), verdicts=verdicts)

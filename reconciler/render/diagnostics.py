@@ -47,22 +47,22 @@ def as_json(items: Sequence[Diagnostic], **extra: Any) -> str:
     return json.dumps(document, indent=2, sort_keys=False)
 
 
-def _escape_data(value: str) -> str:
+def escape_data(value: str) -> str:
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def github(items: Sequence[Diagnostic]) -> str:
     """GitHub Actions workflow commands (``::error file=…,line=…,col=…::…``)."""
     lines = []
     for item in items:
-        props = [f"file={_escape_property(item.location.file)}"]
+        props = [f"file={escape_property(item.location.file)}"]
         if item.location.line:
             props += [f"line={item.location.line}", f"col={item.location.column}"]
-        props.append(f"title={_escape_property('mailctl ' + str(item.severity))}")
+        props.append(f"title={escape_property('mailctl ' + str(item.severity))}")
         message = item.message + (f" (hint: {item.hint})" if item.hint else "")
-        lines.append(f"::{item.severity} {','.join(props)}::{_escape_data(message)}")
+        lines.append(f"::{item.severity} {','.join(props)}::{escape_data(message)}")
     return "\n".join(lines)

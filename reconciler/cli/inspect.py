@@ -1,0 +1,121 @@
+"""``mailctl show``, ``mailctl history`` and ``mailctl export``: read the store."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from reconciler.cli.common import opened_store, plural, state_option
+from reconciler.cli.group import cli
+from reconciler.errors import MailctlError
+from reconciler.export import to_yaml
+from reconciler.fsutil import write_atomic
+from reconciler.state import flatten
+
+READ_FORMAT = click.Choice(["text", "json", "yaml"])
+
+
+@cli.command()
+@click.option("--format", "fmt", type=READ_FORMAT, default="text", show_default=True)
+@state_option
+def show(fmt: str, state_url: str | None) -> None:
+    """Show the stored state: lineage, serial, connection ranges and every domain."""
+    with opened_store(state_url) as store:
+        state = store.read()
+        counts = store.inbox_counts() if state.lineage else {}
+        where = store.display_url
+    if fmt == "yaml":
+        click.echo(to_yaml(state), nl=False)
+        return
+    if fmt == "json":
+        document = {
+            "lineage": state.lineage,
+            "serial": state.serial,
+            "connection_ranges": list(state.connection_ranges),
+            "domains": {
+                name: {**flatten(d), "inboxes": counts.get(name, 0)}
+                for name, d in state.domains.items()
+            },
+        }
+        click.echo(json.dumps(document, indent=2))
+        return
+    if state.lineage is None:
+        click.echo(f"{where}: empty (no apply yet)")
+        return
+    click.echo(f"{where}: lineage {state.lineage}, serial {state.serial}")
+    click.echo(f"connection ranges: {', '.join(state.connection_ranges) or '(none)'}")
+    click.echo(plural(len(state.domains), "domain") + ":")
+    for name, d in state.domains.items():
+        flags = [
+            flag
+            for flag, on in (
+                ("static IPs", d.use_static_ip_addresses),
+                ("non-secure certificate", d.allow_non_secure_certificate),
+                ("pinned", bool(d.certificate_sha256)),
+            )
+            if on
+        ]
+        click.echo(
+            f"  {name}: imap {d.imap.host}:{d.imap.port} {d.imap.security}, "
+            f"smtp {d.smtp.host}:{d.smtp.port} {d.smtp.security}"
+            + (f" [{', '.join(flags)}]" if flags else "")
+            + f", {plural(counts.get(name, 0), 'inbox')}".replace("inboxs", "inboxes")
+        )
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@state_option
+def history(fmt: str, state_url: str | None) -> None:
+    """List every apply: serial, time, actor, commit, plan checksum and counts.
+
+    Restore any of them with mailctl rollback --to SERIAL.
+    """
+    with opened_store(state_url) as store:
+        entries = store.history()
+    if fmt == "json":
+        click.echo(json.dumps([asdict(e) for e in entries], indent=2, default=list))
+        return
+    if not entries:
+        click.echo("No applies yet.")
+        return
+    for e in entries:
+        s = e.summary
+        counts = (
+            f"+{s.get('create', 0)} ~{s.get('update', 0)} -{s.get('delete', 0)}"
+            f" ranges +{s.get('ranges_added', 0)}/-{s.get('ranges_removed', 0)}"
+        )
+        commit = e.commit[:12] if e.commit else "-"
+        click.echo(
+            f"{e.serial:>6}  {e.applied_at}  {e.kind:<8}  {e.actor:<16}  {commit:<12}  {counts}"
+        )
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (atomically) instead of standard output.",
+)
+@state_option
+def export(out: Path | None, state_url: str | None) -> None:
+    """Write the stored state as a domains.yaml.
+
+    Adopts an account that was configured by hand: export it, commit the file, and
+    from then on change it through pull requests. Planning the export shows no changes.
+    """
+    with opened_store(state_url) as store:
+        text = to_yaml(store.read())
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_atomic(out, text.encode())
+    except OSError as exc:
+        raise MailctlError(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"Wrote {out}", err=True)

@@ -1,0 +1,235 @@
+"""``mailctl plan``, ``mailctl apply`` and ``mailctl rollback``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import identity, service
+from reconciler.cli.common import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    colour,
+    gate_options,
+    lifted_gates,
+    lock_timeout_option,
+    opened_store,
+    plural,
+    state_option,
+)
+from reconciler.cli.group import cli
+from reconciler.cli.validate import report_input_error, show_diagnostics
+from reconciler.errors import InputError, MailctlError
+from reconciler.fsutil import write_atomic
+from reconciler.plan import gates
+from reconciler.plan.document import PlanDocument
+from reconciler.render import plan_github, plan_markdown, plan_text
+
+PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
+
+
+def render(document: PlanDocument, fmt: str) -> str:
+    if fmt == "json":
+        return document.to_json()
+    if fmt == "markdown":
+        return plan_markdown.render(document)
+    if fmt == "github":
+        return plan_github.render(document)
+    return plan_text.render(document, colour=colour(sys.stdout))
+
+
+def _save(document: PlanDocument, out: Path | None) -> None:
+    if out is None:
+        return
+    try:
+        write_atomic(out, document.to_json().encode())
+    except OSError as exc:
+        raise MailctlError(f"cannot write the plan to {out}: {exc.strerror}") from None
+    click.echo(f"Saved the plan to {out}; apply it with: mailctl apply {out}", err=True)
+
+
+def _exit_code(document: PlanDocument, detailed: bool) -> int:
+    if gates.blocked(document.gates):
+        return EXIT_BLOCKED
+    if detailed and document.has_changes():
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def _output_options(func: Any) -> Any:
+    func = click.option(
+        "--detailed-exitcode",
+        is_flag=True,
+        help="Exit 2 when there are changes (0 when none), so scripts can tell them apart.",
+    )(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=PLAN_FORMAT,
+        default="text",
+        show_default=True,
+        help="text for people, markdown for a pull-request comment, json (the plan "
+        "document), github for workflow annotations.",
+    )(func)
+    return click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Also save the plan as JSON here, for mailctl apply.",
+    )(func)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@_output_options
+@state_option
+@gate_options
+def plan(
+    path: Path,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    state_url: str | None,
+    **overrides: Any,
+) -> None:
+    """Show what applying the domains file (or folder) at PATH would change.
+
+    A dry run: reads the store, writes nothing to it. Exits 4 if a gate would block
+    the apply (the output names the gate and the flag that lifts it).
+
+    \b
+    Examples:
+      mailctl plan domains.yaml
+      mailctl plan domains/ --out plan.json --format markdown > comment.md
+      mailctl plan domains.yaml --detailed-exitcode   # 0 none, 2 changes
+    """
+    lifted = lifted_gates(overrides)
+    with opened_store(state_url) as store:
+        try:
+            document, loaded = service.plan(path, store, lifted)
+        except InputError as exc:
+            report_input_error(exc, "github" if fmt == "github" else "text", path)
+            sys.exit(EXIT_ERROR)
+    show_diagnostics(loaded.warnings, "github" if fmt == "github" else "text")
+    click.echo(render(document, fmt), nl=False)
+    _save(document, out)
+    sys.exit(_exit_code(document, detailed_exitcode))
+
+
+@cli.command()
+@click.argument("source", metavar="PLAN_OR_PATH", type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply PATH without asking (needed off a TTY).")
+@click.option("--actor", help="Who applies, for history. Default: $GITHUB_ACTOR, else your login.")
+@state_option
+@lock_timeout_option
+@gate_options
+def apply(
+    source: Path,
+    auto_approve: bool,
+    actor: str | None,
+    state_url: str | None,
+    lock_timeout: float,
+    **overrides: Any,
+) -> None:
+    """Apply a saved plan (a .json file from mailctl plan --out), or plan and apply PATH.
+
+    A saved plan is applied exactly as reviewed, never recomputed; it is refused if
+    the store changed since (stale) or a gate blocks (exit 4). Given a domains file or
+    folder, mailctl plans, shows the plan and asks before applying (--auto-approve
+    when there is no terminal). All changes land in one transaction, with a history
+    entry naming the actor and the commit.
+
+    \b
+    Examples:
+      mailctl apply plan.json
+      mailctl apply domains.yaml --auto-approve --actor ci
+    """
+    lifted = lifted_gates(overrides)
+    who = identity.actor(actor)
+    with opened_store(state_url) as store:
+        if source.suffix == ".json" and source.is_file():
+            document = service.read_plan(source)
+        else:
+            try:
+                document, loaded = service.plan(source, store, lifted)
+            except InputError as exc:
+                report_input_error(exc, "text", source)
+                sys.exit(EXIT_ERROR)
+            show_diagnostics(loaded.warnings, "text")
+            click.echo(plan_text.render(document, colour=colour(sys.stdout)), nl=False)
+            if not document.has_changes():
+                sys.exit(EXIT_OK)
+            if gates.blocked(document.gates):
+                sys.exit(EXIT_BLOCKED)
+            _confirm(auto_approve, store.display_url)
+        result = service.apply(
+            document,
+            store,
+            actor=who,
+            commit=identity.commit(Path.cwd()),
+            lifted=lifted,
+            lock_timeout=lock_timeout,
+        )
+    if result.serial is None:
+        click.echo("No changes to apply.")
+        return
+    summary = document.summary
+    ranges = plural(summary.ranges_added + summary.ranges_removed, "range change")
+    click.echo(
+        f"Applied: serial {result.serial} ({summary.create} created, {summary.update} updated, "
+        f"{summary.delete} deleted, {ranges})."
+    )
+
+
+def _confirm(auto_approve: bool, where: str) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise MailctlError(
+            "refusing to apply without confirmation: no terminal to ask on; "
+            "pass --auto-approve, or apply a saved plan"
+        )
+    if not click.confirm(f"Apply these changes to {where}?", default=False):
+        click.echo("Nothing applied.", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command()
+@click.option(
+    "--to",
+    "serial",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="SERIAL",
+    help="The serial to restore (see mailctl history).",
+)
+@_output_options
+@state_option
+@gate_options
+def rollback(
+    serial: int,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    state_url: str | None,
+    **overrides: Any,
+) -> None:
+    """Plan a return to the state recorded at SERIAL.
+
+    The result is an ordinary plan: save it with --out and apply it with mailctl apply;
+    it goes through the same stale check and gates as any other.
+
+    \b
+    Example:
+      mailctl rollback --to 12 --out rollback.json && mailctl apply rollback.json
+    """
+    lifted = lifted_gates(overrides)
+    with opened_store(state_url) as store:
+        document = service.rollback(store, serial, lifted)
+    click.echo(render(document, fmt), nl=False)
+    _save(document, out)
+    sys.exit(_exit_code(document, detailed_exitcode))

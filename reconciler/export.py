@@ -1,0 +1,69 @@
+"""The stored state written back as a ``domains.yaml`` (adopting an account into Git).
+
+Every setting is written out in full (no ``defaults`` block), so that loading the
+export gives exactly the stored state and planning it shows no changes.
+"""
+
+from __future__ import annotations
+
+import io
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from reconciler.model import FORMAT_VERSION, Domain, Endpoint
+from reconciler.ranges import sort_ranges
+from reconciler.state import StoredState
+
+HEADER = (
+    "# yaml-language-server: $schema=https://mailctl.dev/schemas/domains.schema.json\n"
+    "# Exported by mailctl from store {lineage} at serial {serial}.\n"
+)
+
+
+def _endpoint(endpoint: Endpoint) -> CommentedMap:
+    node = CommentedMap(host=endpoint.host, port=endpoint.port, security=endpoint.security)
+    node.fa.set_flow_style()
+    return node
+
+
+def _domain(domain: Domain) -> CommentedMap:
+    node = CommentedMap()
+    node["imap"] = _endpoint(domain.imap)
+    node["smtp"] = _endpoint(domain.smtp)
+    if domain.allow_non_secure_certificate:
+        node["allow_non_secure_certificate"] = True
+    if domain.certificate_sha256:
+        # Quoted: a YAML 1.1 reader would take an all-digit 12:34:… for a number.
+        node["certificate_sha256"] = DoubleQuotedScalarString(domain.certificate_sha256)
+    if domain.use_static_ip_addresses:
+        node["use_static_ip_addresses"] = True
+    if domain.credentials:
+        creds = CommentedMap(
+            username_env=domain.credentials.username_env,
+            password_env=domain.credentials.password_env,
+        )
+        creds.fa.set_flow_style()
+        node["credentials"] = creds
+    return node
+
+
+def to_yaml(state: StoredState) -> str:
+    document = CommentedMap()
+    document["version"] = FORMAT_VERSION
+    if state.connection_ranges:
+        document["connection_ips"] = CommentedMap(
+            ranges=CommentedSeq(sort_ranges(state.connection_ranges))
+        )
+    domains = CommentedMap()
+    for name in sorted(state.domains):
+        domains[name] = _domain(state.domains[name])
+    document["domains"] = domains
+    yaml = YAML()
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    out = io.StringIO()
+    out.write(HEADER.format(lineage=state.lineage or "(none)", serial=state.serial))
+    yaml.dump(document, out)
+    return out.getvalue()

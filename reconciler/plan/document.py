@@ -1,0 +1,169 @@
+"""The versioned plan document: the one value every renderer and ``apply`` read.
+
+A plan is a value, saved as JSON (``schemas/plan.schema.json``). ``apply`` consumes it
+as is and never recomputes it. Fields marked *explanatory* exist for people (summary,
+classification, locations, gate verdicts at plan time) and never influence what
+``apply`` writes; what it writes is ``changes`` (their ``after`` values),
+``ranges.after`` and ``target``. ``checksum`` covers everything else, so a plan edited
+after it was made is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconciler.model import Domain
+from reconciler.state import canonical_json
+
+PLAN_FORMAT_VERSION: Literal[1] = 1
+
+Action = Literal["create", "update", "delete"]
+ACTION_ORDER: dict[str, int] = {"delete": 0, "update": 1, "create": 2}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldChange(_Frozen):
+    field: str = Field(description="Dotted field name, e.g. imap.port.")
+    before: Any = None
+    after: Any = None
+
+
+class Classification(_Frozen):
+    """Explanatory: why a reviewer should look twice."""
+
+    downgrades: tuple[str, ...] = Field(
+        default=(), description="Security downgrades, e.g. 'imap security ssl -> starttls'."
+    )
+    static_ip_toggle: Literal["on", "off"] | None = None
+    inboxes_affected: int = Field(default=0, description="Connected inboxes of the domain.")
+    deletion: bool = False
+
+
+class SourceLocation(_Frozen):
+    file: str
+    line: int
+    column: int
+
+
+class Change(_Frozen):
+    action: Action
+    domain: str
+    before: Domain | None = None
+    after: Domain | None = None
+    fields: tuple[FieldChange, ...] = ()
+    classification: Classification = Classification()
+    source: SourceLocation | None = Field(
+        default=None, description="Explanatory: where the domain is written in the YAML."
+    )
+
+
+class RangeDelta(_Frozen):
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+class DriftItem(_Frozen):
+    """A difference between the store and what the last apply wrote: someone changed
+    the store outside mailctl. Explanatory; the plan's changes already undo it."""
+
+    domain: str
+    kind: Literal["added", "changed", "removed"]
+    fields: tuple[FieldChange, ...] = ()
+
+
+class GateVerdict(_Frozen):
+    gate: str
+    passed: bool
+    message: str
+    override: str | None = Field(default=None, description="The flag that lifts this gate.")
+    overridden: bool = Field(default=False, description="Passed only because of its override.")
+
+
+class StoreRef(_Frozen):
+    lineage: str | None
+    serial: int
+    checksum: str = Field(description="Content checksum of the stored state planned against.")
+    exists: bool = True
+
+
+class Source(_Frozen):
+    kind: Literal["desired", "rollback"]
+    path: str | None = None
+    files: tuple[str, ...] = ()
+    checksum: str = Field(description="Content checksum of the target state.")
+    rollback_to: int | None = None
+
+
+class TargetState(_Frozen):
+    connection_ranges: tuple[str, ...] = ()
+    domains: tuple[Domain, ...] = ()
+
+
+class Summary(_Frozen):
+    create: int = 0
+    update: int = 0
+    delete: int = 0
+    unchanged: int = 0
+    stored: int = 0
+    drifted: int = 0
+    ranges_added: int = 0
+    ranges_removed: int = 0
+    inboxes_affected: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.create + self.update + self.delete + self.ranges_added + self.ranges_removed
+
+
+class Checks(_Frozen):
+    status: Literal["not_run", "passed", "failed", "skipped"] = "not_run"
+    detail: str = ""
+
+
+class PlanDocument(_Frozen):
+    """A saved plan. See the module docstring for what apply reads."""
+
+    model_config = ConfigDict(title="mailctl plan")
+
+    format_version: Literal[1] = PLAN_FORMAT_VERSION
+    mailctl_version: str
+    created_at: str = Field(description="ISO 8601, UTC.")
+    store: StoreRef
+    source: Source
+    target: TargetState
+    changes: tuple[Change, ...] = ()
+    ranges: RangeDelta = RangeDelta()
+    drift: tuple[DriftItem, ...] = ()
+    summary: Summary = Summary()
+    gates: tuple[GateVerdict, ...] = ()
+    checks: Checks = Checks()
+    checksum: str = ""
+
+    def has_changes(self) -> bool:
+        return self.summary.changes > 0
+
+    def compute_checksum(self) -> str:
+        body = self.model_dump(mode="json", exclude={"checksum"})
+        return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+    def sealed(self) -> PlanDocument:
+        return self.model_copy(update={"checksum": self.compute_checksum()})
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2) + "\n"
+
+
+def plan_schema() -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://mailctl.dev/schemas/plan.schema.json",
+        **PlanDocument.model_json_schema(),
+    }

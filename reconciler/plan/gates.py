@@ -1,0 +1,122 @@
+"""Gates: may this plan be applied? Pure functions of the plan and a few facts.
+
+Each gate has a name and, except ``stale``, a named override (a command-line flag).
+A blocked gate says which flag lifts it, so the refusal teaches the way forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from reconciler.plan.document import GateVerdict, PlanDocument
+
+MASS_CHANGE_SHARE = 0.30
+# Below this many stored domains the share is meaningless (1 of 3 is 33%); the same
+# floor octoDNS uses for its update/delete safety thresholds.
+MASS_CHANGE_MIN_STORED = 10
+
+OVERRIDES = {
+    "mass-change": "--allow-mass-change",
+    "downgrade": "--allow-downgrade",
+    "delete-with-inboxes": "--allow-delete-with-inboxes",
+}
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """What gates need beyond the plan itself, as known when they are evaluated."""
+
+    inbox_counts: Mapping[str, int] | None = None  # live counts at apply; None: use the plan's
+
+
+def _verdict(gate: str, blocked: bool, message: str, lifted: Collection[str]) -> GateVerdict:
+    override = OVERRIDES.get(gate)
+    if blocked and gate in lifted:
+        return GateVerdict(
+            gate=gate,
+            passed=True,
+            message=f"{message} (allowed by {override})",
+            override=override,
+            overridden=True,
+        )
+    return GateVerdict(gate=gate, passed=not blocked, message=message, override=override)
+
+
+def mass_change(plan: PlanDocument, lifted: Collection[str]) -> GateVerdict:
+    stored = plan.summary.stored
+    touched = plan.summary.update + plan.summary.delete
+    share = touched / stored if stored else 0.0
+    blocked = stored >= MASS_CHANGE_MIN_STORED and share > MASS_CHANGE_SHARE
+    message = (
+        f"{touched} of {stored} stored domains changed or deleted ({share:.0%}; "
+        f"the limit is {MASS_CHANGE_SHARE:.0%})"
+    )
+    return _verdict("mass-change", blocked, message, lifted)
+
+
+def downgrade(plan: PlanDocument, lifted: Collection[str]) -> GateVerdict:
+    found = [
+        f"{c.domain}: {reason}" for c in plan.changes for reason in c.classification.downgrades
+    ]
+    message = "security downgrade: " + "; ".join(found) if found else "no security downgrade"
+    return _verdict("downgrade", bool(found), message, lifted)
+
+
+def delete_with_inboxes(
+    plan: PlanDocument, lifted: Collection[str], counts: Mapping[str, int] | None
+) -> GateVerdict:
+    found = []
+    for change in plan.changes:
+        if change.action != "delete":
+            continue
+        inboxes = (
+            counts.get(change.domain, 0)
+            if counts is not None
+            else change.classification.inboxes_affected
+        )
+        if inboxes:
+            found.append(f"{change.domain} ({inboxes} inboxes)")
+    message = (
+        "deletes domains with connected inboxes: " + ", ".join(found)
+        if found
+        else "no deleted domain has connected inboxes"
+    )
+    return _verdict("delete-with-inboxes", bool(found), message, lifted)
+
+
+def evaluate(
+    plan: PlanDocument, lifted: Collection[str] = (), facts: GateFacts | None = None
+) -> tuple[GateVerdict, ...]:
+    facts = facts or GateFacts()
+    return (
+        mass_change(plan, lifted),
+        downgrade(plan, lifted),
+        delete_with_inboxes(plan, lifted, facts.inbox_counts),
+    )
+
+
+def stale(plan: PlanDocument, lineage: str | None, serial: int, checksum: str) -> GateVerdict:
+    """The store must be exactly the one the plan was made against. No override."""
+    problems = []
+    if plan.store.lineage is not None and plan.store.lineage != lineage:
+        problems.append(f"lineage {lineage} is not the plan's {plan.store.lineage}")
+    if plan.store.lineage is None and serial != 0:
+        problems.append(f"the store was created since (serial {serial})")
+    if plan.store.serial != serial:
+        problems.append(f"serial {serial} is not the plan's {plan.store.serial}")
+    elif plan.store.checksum != checksum:
+        problems.append("its content changed outside mailctl since the plan was made")
+    if problems:
+        return GateVerdict(
+            gate="stale",
+            passed=False,
+            message="saved plan is stale: the store's "
+            + "; ".join(problems)
+            + "; run mailctl plan again",
+        )
+    return GateVerdict(gate="stale", passed=True, message="plan matches the store")
+
+
+def blocked(verdicts: tuple[GateVerdict, ...]) -> list[GateVerdict]:
+    return [v for v in verdicts if not v.passed]

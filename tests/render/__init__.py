@@ -1,0 +1,1 @@
+"""Tests of the plan renderers: golden files, colour, size limit, escaping."""
