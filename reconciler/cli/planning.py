@@ -34,13 +34,16 @@ PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
 
 
 def render(document: PlanDocument, fmt: str) -> str:
+    """The plan in ``fmt``, ending in exactly one new line."""
     if fmt == "json":
         return document.to_json()
     if fmt == "markdown":
-        return plan_markdown.render(document)
-    if fmt == "github":
-        return plan_github.render(document)
-    return plan_text.render(document, colour=colour(sys.stdout))
+        text = plan_markdown.render(document)
+    elif fmt == "github":
+        text = plan_github.render(document)
+    else:
+        text = plan_text.render(document, colour=colour(sys.stdout))
+    return text.rstrip("\n") + "\n" if text else ""
 
 
 def _save(document: PlanDocument, out: Path | None) -> None:
@@ -160,7 +163,7 @@ def apply(
                 report_input_error(exc, "text", source)
                 sys.exit(EXIT_ERROR)
             show_diagnostics(loaded.warnings, "text")
-            click.echo(plan_text.render(document, colour=colour(sys.stdout)), nl=False)
+            click.echo(render(document, "text"), nl=False)
             if not document.has_changes():
                 sys.exit(EXIT_OK)
             if gates.blocked(document.gates):
