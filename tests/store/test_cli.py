@@ -30,7 +30,7 @@ def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_mailctl
     second = run_mailctl("apply", str(path), "--state", store_url, "--auto-approve")
     assert second.returncode == 0, second.stderr
     history = json.loads(run_mailctl("history", "--state", store_url, "--format", "json").stdout)
-    assert [(h["serial"], h["actor"]) for h in history][0] == (1, "ci")
+    assert (history[0]["serial"], history[0]["actor"]) == (1, "ci")
     assert history[1]["changes"] == [
         {"action": "update", "domain": "b.example", "fields": ["imap.host"]}
     ]
