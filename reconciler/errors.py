@@ -69,5 +69,5 @@ class InputError(MailctlError):
         return cls([Diagnostic(location, message, hint)])
 
 
-class UsageError(MailctlError):
-    """A command was called in a way that cannot work (exit code 1)."""
+class Blocked(MailctlError):
+    """An apply was refused by a gate (exit code 4): stale, or a gate without override."""

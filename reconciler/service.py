@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler import __version__
-from reconciler.errors import InputError, Location, MailctlError
+from reconciler.errors import Blocked, InputError, Location
 from reconciler.loader import Loaded, load
 from reconciler.plan import gates
 from reconciler.plan.builder import build_plan
@@ -23,7 +23,7 @@ from reconciler.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, HistoryRecord, Store
 
 
-class GateBlocked(MailctlError):
+class GateBlocked(Blocked):
     """Apply refused by one or more gates (exit code 4)."""
 
     def __init__(self, verdicts: Collection[GateVerdict]) -> None:

@@ -18,13 +18,10 @@ from typing import NoReturn
 import click
 
 from reconciler import __version__
-from reconciler import service as service
-from reconciler.cli import inspect, planning, validate  # noqa: F401  (register commands)
-from reconciler.cli.common import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK
+from reconciler.cli.exitcodes import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK
 from reconciler.cli.group import cli
-from reconciler.errors import InputError, MailctlError
+from reconciler.errors import Blocked, InputError, MailctlError
 from reconciler.render import diagnostics as render_diagnostics
-from reconciler.store.base import StaleState
 
 __all__ = ["cli", "main"]
 
@@ -62,7 +59,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except InputError as exc:
         click.echo(render_diagnostics.text(exc.diagnostics), err=True)
         sys.exit(EXIT_ERROR)
-    except (service.GateBlocked, StaleState) as exc:
+    except Blocked as exc:
         click.echo(f"mailctl: {exc}", err=True)
         sys.exit(EXIT_BLOCKED)
     except MailctlError as exc:

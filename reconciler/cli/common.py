@@ -14,12 +14,6 @@ import click
 from reconciler.plan.gates import OVERRIDES
 from reconciler.store.base import Store
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_CHANGES = 2
-EXIT_CHECK_FAILED = 3
-EXIT_BLOCKED = 4
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -1,13 +1,45 @@
-"""The ``mailctl`` click group; commands register themselves on it."""
+"""The ``mailctl`` click group. Commands are imported only when used, so ``mailctl
+validate`` does not pay for the store, the plan renderers or SQLAlchemy."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from reconciler import __version__
 
+# command name -> module that defines it (a click command of the same name)
+COMMANDS = {
+    "validate": "reconciler.cli.validate",
+    "schema": "reconciler.cli.validate",
+    "plan": "reconciler.cli.planning",
+    "apply": "reconciler.cli.planning",
+    "rollback": "reconciler.cli.planning",
+    "show": "reconciler.cli.inspect",
+    "history": "reconciler.cli.inspect",
+    "export": "reconciler.cli.inspect",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command = getattr(importlib.import_module(module), cmd_name)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module}.{cmd_name} is not a click command")
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="mailctl")
 def cli() -> None:
     """Email-domain IMAP/SMTP connection settings as code.

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from reconciler.cli.common import opened_store, plural, state_option
-from reconciler.cli.group import cli
 from reconciler.errors import MailctlError
 from reconciler.export import to_yaml
 from reconciler.fsutil import write_atomic
@@ -18,7 +17,7 @@ from reconciler.state import flatten
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
 
 
-@cli.command()
+@click.command()
 @click.option("--format", "fmt", type=READ_FORMAT, default="text", show_default=True)
 @state_option
 def show(fmt: str, state_url: str | None) -> None:
@@ -66,7 +65,7 @@ def show(fmt: str, state_url: str | None) -> None:
         )
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -96,7 +95,7 @@ def history(fmt: str, state_url: str | None) -> None:
         )
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

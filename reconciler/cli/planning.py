@@ -10,10 +10,6 @@ import click
 
 from reconciler import identity, service
 from reconciler.cli.common import (
-    EXIT_BLOCKED,
-    EXIT_CHANGES,
-    EXIT_ERROR,
-    EXIT_OK,
     colour,
     gate_options,
     lifted_gates,
@@ -22,7 +18,7 @@ from reconciler.cli.common import (
     plural,
     state_option,
 )
-from reconciler.cli.group import cli
+from reconciler.cli.exitcodes import EXIT_BLOCKED, EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from reconciler.cli.validate import report_input_error, show_diagnostics
 from reconciler.errors import InputError, MailctlError
 from reconciler.fsutil import write_atomic
@@ -86,7 +82,7 @@ def _output_options(func: Any) -> Any:
     )(func)
 
 
-@cli.command()
+@click.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @_output_options
 @state_option
@@ -123,7 +119,7 @@ def plan(
     sys.exit(_exit_code(document, detailed_exitcode))
 
 
-@cli.command()
+@click.command()
 @click.argument("source", metavar="PLAN_OR_PATH", type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply PATH without asking (needed off a TTY).")
 @click.option("--actor", help="Who applies, for history. Default: $GITHUB_ACTOR, else your login.")
@@ -201,7 +197,7 @@ def _confirm(auto_approve: bool, where: str) -> None:
         sys.exit(EXIT_ERROR)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--to",
     "serial",

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from reconciler import service
-from reconciler.cli.common import EXIT_ERROR, colour, plural
-from reconciler.cli.group import cli
+from reconciler.cli.common import colour, plural
+from reconciler.cli.exitcodes import EXIT_ERROR
 from reconciler.errors import Diagnostic, InputError
 from reconciler.loader import summary_counts
 from reconciler.render import diagnostics as render_diagnostics
@@ -40,7 +40,7 @@ def report_input_error(exc: InputError, fmt: str, path: Path | str) -> None:
     click.echo(f"{path}: {plural(errors, 'error')} in {plural(files, 'file')}", err=True)
 
 
-@cli.command()
+@click.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -80,7 +80,7 @@ def validate(path: Path, fmt: str) -> None:
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("name", type=click.Choice(sorted(SCHEMAS)), default="domains")
 def schema(name: str) -> None:
     """Print the JSON Schema of a mailctl file format (default: domains).

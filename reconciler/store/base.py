@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from reconciler.errors import MailctlError
+from reconciler.errors import Blocked, MailctlError
 from reconciler.model import Domain
 from reconciler.state import StoredState
 
@@ -47,7 +47,7 @@ class StoreTooNew(StoreError):
     pass
 
 
-class StaleState(StoreError):
+class StaleState(StoreError, Blocked):
     """The store moved on since the plan was made."""
 
 
