@@ -1,0 +1,38 @@
+"""Live connection checks: prove an endpoint works before its settings are stored.
+
+The checks know endpoints only (host, port, protocol, security, certificate policy),
+never the desired-state model. Entry points: ``check_endpoint`` (one target, async),
+``run_checks`` (many, async) and ``check_all`` (many, synchronous).
+
+Names are loaded on first use (PEP 562), so that the plan document can use the value
+types of ``evidence`` without importing the network code (ssl, asyncio, cryptography).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "check_endpoint": "reconciler.checks.endpoint",
+    "Certificate": "reconciler.checks.evidence",
+    "CheckResult": "reconciler.checks.evidence",
+    "CheckTarget": "reconciler.checks.evidence",
+    "Timing": "reconciler.checks.evidence",
+    "Resolver": "reconciler.checks.resolve",
+    "static_resolver": "reconciler.checks.resolve",
+    "system_resolver": "reconciler.checks.resolve",
+    "DEFAULT_PER_HOST": "reconciler.checks.runner",
+    "DEFAULT_POOL": "reconciler.checks.runner",
+    "check_all": "reconciler.checks.runner",
+    "run_checks": "reconciler.checks.runner",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reconciler.checks' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

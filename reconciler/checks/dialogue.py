@@ -1,0 +1,66 @@
+"""What the engine asks of a protocol (IMAP, SMTP), and the credentials it may use."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reconciler.checks.evidence import CheckTarget
+from reconciler.checks.session import Connection, Trace
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and password read from the environment. The password never shows
+    in ``repr`` and is scrubbed from any server text a result quotes."""
+
+    username: str
+    password: str = field(repr=False)
+    source: str = field(default="", repr=True)
+
+    def secret_forms(self) -> tuple[str, ...]:
+        """Every form in which the password crosses the wire (for scrubbing)."""
+        plain = f"\0{self.username}\0{self.password}".encode()
+        return (
+            self.password,
+            base64.b64encode(plain).decode(),
+            base64.b64encode(self.password.encode()).decode(),
+        )
+
+
+def credentials_for(target: CheckTarget, env: Mapping[str, str]) -> Credentials | str | None:
+    """Credentials when the target names both variables and both are set;
+    a sentence (for a warning) when named but unset; None when none are named."""
+    if target.username_env is None or target.password_env is None:
+        return None
+    username = env.get(target.username_env)
+    password = env.get(target.password_env)
+    if not username or not password:
+        return (
+            f"login not checked: set {target.username_env} and {target.password_env} "
+            "in the environment to check it"
+        )
+    return Credentials(username, password, f"${target.username_env}")
+
+
+class Dialogue(Protocol):
+    """The steps of one protocol. Each raises ``CheckFailure`` with a person's message
+    and records what it learns in the trace. One instance serves one connection."""
+
+    async def greeting(self, conn: Connection, trace: Trace) -> None: ...
+
+    async def capabilities(self, conn: Connection, trace: Trace) -> None: ...
+
+    async def starttls(self, conn: Connection, trace: Trace) -> None:
+        """Check STARTTLS is advertised, ask for it; the engine then does the handshake."""
+        ...
+
+    async def login(self, conn: Connection, trace: Trace, credentials: Credentials) -> None: ...
+
+    async def logout(self, conn: Connection, trace: Trace) -> None: ...
+
+    def plaintext_login_refused(self) -> bool:
+        """The server refuses logins on this (unencrypted) connection."""
+        ...
