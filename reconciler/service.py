@@ -9,16 +9,20 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from reconciler import __version__
+from reconciler import __version__, checking
+from reconciler.checking import CheckOptions, Progress
 from reconciler.errors import Blocked, InputError, Location
 from reconciler.loader import Loaded, load
+from reconciler.names import NameProblem, normalise_domain
 from reconciler.plan import gates
-from reconciler.plan.builder import build_plan
-from reconciler.plan.document import GateVerdict, PlanDocument, Source
+from reconciler.plan.builder import build_plan, with_checks
+from reconciler.plan.checking import changed_domains, skipped, targets_of
+from reconciler.plan.document import Checks, GateVerdict, PlanDocument, Source
 from reconciler.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, HistoryRecord, Store
 
@@ -40,8 +44,39 @@ def validate(path: Path) -> Loaded:
     return load(path)
 
 
-def plan(path: Path, store: Store, lifted: Collection[str] = ()) -> tuple[PlanDocument, Loaded]:
-    """Diff the desired state at ``path`` against the store."""
+def check(
+    path: Path,
+    only: Collection[str],
+    options: CheckOptions,
+    progress: Progress | None = None,
+) -> tuple[Checks, Loaded]:
+    """Live-check the endpoints of the domains at ``path`` (all, or those in ``only``)."""
+    loaded = load(path)
+    try:
+        wanted = {normalise_domain(name) for name in only}
+    except NameProblem as problem:
+        raise InputError.single(Location("--domain"), problem.message, problem.hint) from None
+    unknown = sorted(wanted - set(loaded.desired.domains))
+    if unknown:
+        raise InputError.single(
+            Location(str(path)),
+            f"no such domain in the desired state: {', '.join(unknown)}",
+            "pass domain names as they appear under 'domains:'",
+        )
+    domains = [d for name, d in loaded.desired.domains.items() if not wanted or name in wanted]
+    return checking.check_domains(domains, options, progress), loaded
+
+
+def plan(
+    path: Path,
+    store: Store,
+    lifted: Collection[str] = (),
+    checks: CheckOptions | None = None,
+    progress: Progress | None = None,
+) -> tuple[PlanDocument, Loaded]:
+    """Diff the desired state at ``path`` against the store, then live-check every
+    endpoint the plan would create or change (``checks=None``: skipped, and recorded
+    so)."""
     loaded = load(path)
     stored = store.read()
     document = build_plan(
@@ -55,14 +90,33 @@ def plan(path: Path, store: Store, lifted: Collection[str] = ()) -> tuple[PlanDo
         lifted=lifted,
         store_exists=stored.lineage is not None,
     )
-    return document, loaded
+    return _checked(document, lifted, checks, progress), loaded
 
 
-def rollback(store: Store, serial: int, lifted: Collection[str] = ()) -> PlanDocument:
-    """A plan that restores the state recorded at ``serial``."""
+def _checked(
+    document: PlanDocument,
+    lifted: Collection[str],
+    options: CheckOptions | None,
+    progress: Progress | None,
+) -> PlanDocument:
+    if options is None:
+        evidence = skipped("checks skipped (--no-checks)")
+    else:
+        evidence = checking.run(targets_of(changed_domains(document)), options, progress)
+    return with_checks(document, evidence, lifted)
+
+
+def rollback(
+    store: Store,
+    serial: int,
+    lifted: Collection[str] = (),
+    checks: CheckOptions | None = None,
+    progress: Progress | None = None,
+) -> PlanDocument:
+    """A plan that restores the state recorded at ``serial``, checked like any plan."""
     target = store.revision(serial)
     stored = store.read()
-    return build_plan(
+    document = build_plan(
         target=target.as_desired(),
         stored=stored,
         source=Source(kind="rollback", rollback_to=serial, checksum=""),
@@ -71,6 +125,7 @@ def rollback(store: Store, serial: int, lifted: Collection[str] = ()) -> PlanDoc
         inbox_counts=store.inbox_counts(),
         lifted=lifted,
     )
+    return _checked(document, lifted, checks, progress)
 
 
 def read_plan(path: Path) -> PlanDocument:
@@ -120,6 +175,24 @@ class Applied:
     verdicts: tuple[GateVerdict, ...]
 
 
+def stale_checks(
+    document: PlanDocument,
+    options: CheckOptions | None,
+    max_age: float,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Checks | None:
+    """Fresh evidence when the plan's checks are older than ``max_age`` seconds (None
+    when they are recent enough, were never run, or ``options`` is None)."""
+    checked_at = document.checks.checked_at
+    if options is None or checked_at is None or document.checks.status == "skipped":
+        return None
+    age = ((now or datetime.now(UTC)) - datetime.fromisoformat(checked_at)).total_seconds()
+    if age <= max_age:
+        return None
+    return checking.run(targets_of(changed_domains(document)), options, progress)
+
+
 def apply(
     document: PlanDocument,
     store: Store,
@@ -128,15 +201,21 @@ def apply(
     commit: str | None,
     lifted: Collection[str] = (),
     lock_timeout: float = 5.0,
+    fresh_checks: Checks | None = None,
 ) -> Applied:
     """Apply exactly ``document``: under the lock, refuse a stale plan and any blocked
-    gate (re-evaluated with live inbox counts), then write it in one transaction."""
+    gate (re-evaluated with live inbox counts, and with ``fresh_checks`` when the plan's
+    own evidence was too old), then write it in one transaction."""
     with store.lock(actor, lock_timeout):
         current = store.read()
         stale = gates.stale(document, current.lineage, current.serial, state_checksum(current))
         verdicts = (
             stale,
-            *gates.evaluate(document, lifted, gates.GateFacts(inbox_counts=store.inbox_counts())),
+            *gates.evaluate(
+                document,
+                lifted,
+                gates.GateFacts(inbox_counts=store.inbox_counts(), checks=fresh_checks),
+            ),
         )
         refused = gates.blocked(verdicts)
         if refused:

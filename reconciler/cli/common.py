@@ -7,12 +7,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from reconciler.plan.gates import OVERRIDES
 from reconciler.store.base import Store
+
+if TYPE_CHECKING:
+    from reconciler.checking import CheckOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,3 +77,84 @@ def opened_store(state_url: str | None) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def _pin(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, list[str]]:
+    pinned: dict[str, list[str]] = {}
+    for value in values:
+        host, sep, address = value.partition("=")
+        if not sep or not host or not address:
+            raise click.BadParameter(
+                f"{value!r}: write HOST=ADDRESS, e.g. imap.example.com=192.0.2.7"
+            )
+        pinned.setdefault(host.strip().lower().rstrip("."), []).append(address.strip())
+    return pinned
+
+
+def check_options(*, skippable: bool) -> Callable[[F], F]:
+    """Options of the live checks; ``skippable`` adds --no-checks."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--resolve",
+            "pinned",
+            multiple=True,
+            metavar="HOST=ADDRESS",
+            callback=_pin,
+            help="Check HOST at ADDRESS instead of its DNS answer (repeatable), e.g. to prove "
+            "a new server before DNS moves. The address is still judged by the target guard.",
+        )(func)
+        func = click.option(
+            "--check-pool",
+            type=click.IntRange(min=1, max=512),
+            default=32,
+            show_default=True,
+            help="Endpoints checked at once (never more than 5 connections to one server).",
+        )(func)
+        func = click.option(
+            "--check-deadline",
+            type=click.FloatRange(min=1, max=300),
+            default=30.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Total time one endpoint's check may take; every step also has a timeout.",
+        )(func)
+        func = click.option(
+            "--ca-file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Verify certificates against this CA bundle instead of the system's.",
+        )(func)
+        func = click.option(
+            "--allow-private-targets",
+            is_flag=True,
+            help="Let checks connect to loopback, private and link-local addresses (refused "
+            "by default: a pull request must not turn CI into a port scanner). Also: "
+            "MAILCTL_ALLOW_PRIVATE_TARGETS=1.",
+        )(func)
+        if skippable:
+            func = click.option(
+                "--no-checks",
+                is_flag=True,
+                help="Skip the live checks. The plan records it, and apply then refuses "
+                "it unless --allow-unchecked.",
+            )(func)
+        return func
+
+    return decorate
+
+
+def check_options_from(params: dict[str, Any]) -> CheckOptions | None:
+    """Pop the check options out of a command's parameters (None: --no-checks)."""
+    from reconciler.checking import CheckOptions, allow_private_from_env
+
+    skip = params.pop("no_checks", False)
+    options = CheckOptions(
+        allow_private=params.pop("allow_private_targets") or allow_private_from_env(os.environ),
+        ca_file=params.pop("ca_file"),
+        deadline=params.pop("check_deadline"),
+        pool=params.pop("check_pool"),
+        pinned=params.pop("pinned"),
+    )
+    return None if skip else options

@@ -13,6 +13,7 @@ from reconciler import __version__
 COMMANDS = {
     "validate": "reconciler.cli.validate",
     "schema": "reconciler.cli.validate",
+    "check": "reconciler.cli.check",
     "plan": "reconciler.cli.planning",
     "apply": "reconciler.cli.planning",
     "rollback": "reconciler.cli.planning",
@@ -51,6 +52,7 @@ def cli() -> None:
     \b
     Typical flow:
       mailctl validate domains.yaml            check the file; no network, no store
+      mailctl check domains.yaml               prove the mail servers work (live)
       mailctl plan domains.yaml --out p.json   show what would change, save the plan
       mailctl apply p.json                     apply exactly that reviewed plan
       mailctl history                          every apply; mailctl rollback --to N

@@ -10,6 +10,8 @@ import click
 
 from reconciler import identity, service
 from reconciler.cli.common import (
+    check_options,
+    check_options_from,
     colour,
     gate_options,
     lifted_gates,
@@ -18,12 +20,19 @@ from reconciler.cli.common import (
     plural,
     state_option,
 )
-from reconciler.cli.exitcodes import EXIT_BLOCKED, EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from reconciler.cli.exitcodes import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_OK,
+)
+from reconciler.cli.progress import CheckProgress
 from reconciler.cli.validate import report_input_error, show_diagnostics
 from reconciler.errors import InputError, MailctlError
 from reconciler.fsutil import write_atomic
 from reconciler.plan import gates
-from reconciler.plan.document import PlanDocument
+from reconciler.plan.document import GateVerdict, PlanDocument
 from reconciler.render import plan_github, plan_markdown, plan_text
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
@@ -52,8 +61,17 @@ def _save(document: PlanDocument, out: Path | None) -> None:
     click.echo(f"Saved the plan to {out}; apply it with: mailctl apply {out}", err=True)
 
 
+def _blocking(document: PlanDocument) -> list[GateVerdict]:
+    """Gates that make the plan's exit code 4. Checks skipped on purpose (--no-checks)
+    do not: the plan says so, and the apply asks for --allow-unchecked."""
+    skipped = document.checks.status == "skipped"
+    return [v for v in gates.blocked(document.gates) if not (skipped and v.gate == "checks")]
+
+
 def _exit_code(document: PlanDocument, detailed: bool) -> int:
-    if gates.blocked(document.gates):
+    if document.checks.status == "failed":
+        return EXIT_CHECK_FAILED
+    if _blocking(document):
         return EXIT_BLOCKED
     if detailed and document.has_changes():
         return EXIT_CHANGES
@@ -86,6 +104,7 @@ def _output_options(func: Any) -> Any:
 @click.argument("path", type=click.Path(path_type=Path))
 @_output_options
 @state_option
+@check_options(skippable=True)
 @gate_options
 def plan(
     path: Path,
@@ -97,8 +116,10 @@ def plan(
 ) -> None:
     """Show what applying the domains file (or folder) at PATH would change.
 
-    A dry run: reads the store, writes nothing to it. Exits 4 if a gate would block
-    the apply (the output names the gate and the flag that lifts it).
+    A dry run: reads the store, writes nothing to it. Every endpoint the plan would
+    create or change is checked live (DNS, TCP, TLS and certificate, greeting,
+    capabilities, optional login); the evidence goes into the plan. Exits 3 if a check
+    failed, 4 if a gate would block the apply (naming the flag that lifts it).
 
     \b
     Examples:
@@ -107,9 +128,10 @@ def plan(
       mailctl plan domains.yaml --detailed-exitcode   # 0 none, 2 changes
     """
     lifted = lifted_gates(overrides)
-    with opened_store(state_url) as store:
+    options = check_options_from(overrides)
+    with opened_store(state_url) as store, CheckProgress() as progress:
         try:
-            document, loaded = service.plan(path, store, lifted)
+            document, loaded = service.plan(path, store, lifted, options, progress)
         except InputError as exc:
             report_input_error(exc, "github" if fmt == "github" else "text", path)
             sys.exit(EXIT_ERROR)
@@ -123,13 +145,23 @@ def plan(
 @click.argument("source", metavar="PLAN_OR_PATH", type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply PATH without asking (needed off a TTY).")
 @click.option("--actor", help="Who applies, for history. Default: $GITHUB_ACTOR, else your login.")
+@click.option(
+    "--max-check-age",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="A saved plan whose live checks are older than this is checked again first.",
+)
 @state_option
 @lock_timeout_option
+@check_options(skippable=True)
 @gate_options
 def apply(
     source: Path,
     auto_approve: bool,
     actor: str | None,
+    max_check_age: float,
     state_url: str | None,
     lock_timeout: float,
     **overrides: Any,
@@ -148,13 +180,18 @@ def apply(
       mailctl apply domains.yaml --auto-approve --actor ci
     """
     lifted = lifted_gates(overrides)
+    options = check_options_from(overrides)
     who = identity.actor(actor)
-    with opened_store(state_url) as store:
+    fresh = None
+    with opened_store(state_url) as store, CheckProgress() as progress:
         if source.suffix == ".json" and source.is_file():
             document = service.read_plan(source)
+            fresh = service.stale_checks(document, options, max_check_age, progress)
+            if fresh is not None and fresh.status == "failed":
+                click.echo("Live checks run again (the plan's were too old) failed.", err=True)
         else:
             try:
-                document, loaded = service.plan(source, store, lifted)
+                document, loaded = service.plan(source, store, lifted, options, progress)
             except InputError as exc:
                 report_input_error(exc, "text", source)
                 sys.exit(EXIT_ERROR)
@@ -162,8 +199,10 @@ def apply(
             click.echo(render(document, "text"), nl=False)
             if not document.has_changes():
                 sys.exit(EXIT_OK)
+            if document.checks.status == "failed" and "checks" not in lifted:
+                sys.exit(EXIT_CHECK_FAILED)
             if gates.blocked(document.gates):
-                sys.exit(EXIT_BLOCKED)
+                sys.exit(EXIT_BLOCKED)  # shown above, with the flag that lifts each
             _confirm(auto_approve, store.display_url)
         result = service.apply(
             document,
@@ -172,6 +211,7 @@ def apply(
             commit=identity.commit(Path.cwd()),
             lifted=lifted,
             lock_timeout=lock_timeout,
+            fresh_checks=fresh,
         )
     if result.serial is None:
         click.echo("No changes to apply.")
@@ -208,6 +248,7 @@ def _confirm(auto_approve: bool, where: str) -> None:
 )
 @_output_options
 @state_option
+@check_options(skippable=True)
 @gate_options
 def rollback(
     serial: int,
@@ -227,8 +268,9 @@ def rollback(
       mailctl rollback --to 12 --out rollback.json && mailctl apply rollback.json
     """
     lifted = lifted_gates(overrides)
-    with opened_store(state_url) as store:
-        document = service.rollback(store, serial, lifted)
+    options = check_options_from(overrides)
+    with opened_store(state_url) as store, CheckProgress() as progress:
+        document = service.rollback(store, serial, lifted, options, progress)
     click.echo(render(document, fmt), nl=False)
     _save(document, out)
     sys.exit(_exit_code(document, detailed_exitcode))

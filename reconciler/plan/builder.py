@@ -10,6 +10,7 @@ from reconciler.model import Desired
 from reconciler.plan import gates
 from reconciler.plan.diff import diff, drift, range_delta
 from reconciler.plan.document import (
+    Checks,
     PlanDocument,
     Source,
     SourceLocation,
@@ -75,3 +76,9 @@ def build_plan(
         summary=summary,
     )
     return plan.model_copy(update={"gates": gates.evaluate(plan, lifted)}).sealed()
+
+
+def with_checks(plan: PlanDocument, checks: Checks, lifted: Collection[str] = ()) -> PlanDocument:
+    """``plan`` with the evidence of its live checks, its gates judged again, sealed."""
+    checked = plan.model_copy(update={"checks": checks})
+    return checked.model_copy(update={"gates": gates.evaluate(checked, lifted)}).sealed()

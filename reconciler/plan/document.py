@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler.checks.evidence import CheckResult
 from reconciler.model import Domain
 from reconciler.state import canonical_json
 
@@ -123,9 +124,27 @@ class Summary(_Frozen):
         return self.create + self.update + self.delete + self.ranges_added + self.ranges_removed
 
 
+class CheckedEndpoint(_Frozen):
+    """One endpoint's live check and the domains whose settings it proves."""
+
+    domains: tuple[str, ...]
+    result: CheckResult
+
+
 class Checks(_Frozen):
+    """Live connection checks of every endpoint the plan would create or change.
+
+    ``not_run``: nothing to check (no change needs one) or checks not attempted;
+    ``skipped``: the plan was made with --no-checks (``detail`` says so).
+    """
+
     status: Literal["not_run", "passed", "failed", "skipped"] = "not_run"
     detail: str = ""
+    checked_at: str | None = Field(default=None, description="ISO 8601, UTC.")
+    endpoints: tuple[CheckedEndpoint, ...] = ()
+
+    def failed(self) -> list[CheckedEndpoint]:
+        return [e for e in self.endpoints if not e.result.passed]
 
 
 class PlanDocument(_Frozen):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from reconciler.plan.document import GateVerdict, PlanDocument
+from reconciler.plan.checking import unproven
+from reconciler.plan.document import Checks, GateVerdict, PlanDocument
 
 MASS_CHANGE_SHARE = 0.30
 # Below this many stored domains the share is meaningless (1 of 3 is 33%); the same
@@ -17,6 +18,7 @@ MASS_CHANGE_SHARE = 0.30
 MASS_CHANGE_MIN_STORED = 10
 
 OVERRIDES = {
+    "checks": "--allow-unchecked",
     "mass-change": "--allow-mass-change",
     "downgrade": "--allow-downgrade",
     "delete-with-inboxes": "--allow-delete-with-inboxes",
@@ -28,6 +30,7 @@ class GateFacts:
     """What gates need beyond the plan itself, as known when they are evaluated."""
 
     inbox_counts: Mapping[str, int] | None = None  # live counts at apply; None: use the plan's
+    checks: Checks | None = None  # fresh re-check results at apply; None: use the plan's
 
 
 def _verdict(gate: str, blocked: bool, message: str, lifted: Collection[str]) -> GateVerdict:
@@ -85,11 +88,23 @@ def delete_with_inboxes(
     return _verdict("delete-with-inboxes", bool(found), message, lifted)
 
 
+def checks(plan: PlanDocument, lifted: Collection[str], fresh: Checks | None) -> GateVerdict:
+    """Every created or changed domain's endpoints were checked live and passed."""
+    problems = unproven(plan, fresh if fresh is not None else plan.checks)
+    message = (
+        "live checks: " + "; ".join(problems)
+        if problems
+        else "every created or changed endpoint passed its live check"
+    )
+    return _verdict("checks", bool(problems), message, lifted)
+
+
 def evaluate(
     plan: PlanDocument, lifted: Collection[str] = (), facts: GateFacts | None = None
 ) -> tuple[GateVerdict, ...]:
     facts = facts or GateFacts()
     return (
+        checks(plan, lifted, facts.checks),
         mass_change(plan, lifted),
         downgrade(plan, lifted),
         delete_with_inboxes(plan, lifted, facts.inbox_counts),

@@ -4,9 +4,11 @@
 
 * the first line is :data:`MARKER`, so CI can find and update its sticky comment;
 * the result is at most ``limit`` characters (``len(str)``; GitHub refuses comments over
-  65,536). The header, summary table, gates and checks are always kept; per-domain
-  details, range changes and drift entries follow in order while they fit, and a note
-  says how many were left out and where the full plan is;
+  65,536). The header, summary table, gates and the checks' summary are always kept;
+  failed checks, check warnings, per-domain details, range changes and drift entries
+  follow in order while they fit, and a note says how many were left out and where the
+  full plan is. The list of every checked endpoint goes with the failed checks but is
+  the first thing dropped: it is shown only when everything else fits too;
 * every string that comes from the plan's data (domains, hosts, messages, paths, values)
   is escaped, so no value can inject HTML, break a table or start Markdown formatting.
 
@@ -16,41 +18,21 @@ added while a running length stays within the budget; nothing is rendered twice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
+from reconciler.checks.evidence import CheckTarget
 from reconciler.plan.document import Change, GateVerdict, PlanDocument
-from reconciler.render import plan_text
+from reconciler.render import plan_checks, plan_markdown_checks, plan_text
+from reconciler.render.markdown import clipped, code, escape
 
 MARKER = "<!-- mailctl-plan -->"
 GITHUB_COMMENT_LIMIT = 65_536
 # The header is always kept. Its data-driven pieces (messages, paths) are clipped, so for
 # the handful of gates mailctl evaluates it stays far below this.
 MIN_LIMIT = 8_192
-_CLIP = 500  # escaped characters of one message or path in the header
 
-# Numeric character references work both in Markdown text and inside HTML blocks such as
-# <summary>, where backslash escapes would show literally. `|` must not split a table
-# cell, `*~[]$` must not start emphasis, links or math, `\` must not escape our escapes.
-_ESCAPES = {c: f"&#{ord(c)};" for c in "&<>|`*~[]$\\"}
-# A newline would end a table row or an HTML block; U+FFFD shows that something was there.
-_ESCAPES.update({chr(c): "\ufffd" for c in (*range(0x20), 0x7F)})
-_TABLE = str.maketrans(_ESCAPES)
-# `_` between two letters or digits cannot open or close emphasis (use_static_ip_addresses
-# stays readable); any other `_` is escaped.
-_LOOSE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-
-_KINDS = ("changes", "range changes", "drift entries")
-
-
-def escape(text: str) -> str:
-    """``text`` safe to place anywhere in Markdown or HTML text (not in an attribute)."""
-    return _LOOSE_UNDERSCORE.sub("&#95;", text.translate(_TABLE))
-
-
-def code(text: str) -> str:
-    """``text`` escaped inside ``<code>``, which also keeps GitHub from linking @mentions."""
-    return f"<code>{escape(text)}</code>"
+_KINDS = ("failed checks", "check warnings", "changes", "range changes", "drift entries")
+_CHECK_MARKS = {"passed": "✅", "failed": "⛔", "skipped": "⚠️", "not_run": ""}
 
 
 def render(
@@ -64,22 +46,33 @@ def render(
     if limit < MIN_LIMIT:
         raise ValueError(f"a plan comment needs at least {MIN_LIMIT:,} characters, not {limit:,}")
     head = _head(plan)
+    failed = plan.checks.failed()
     sections = {
-        "changes": _changes(plan.changes),
+        "failed checks": plan_markdown_checks.failed(failed),
+        "check warnings": plan_markdown_checks.warnings(plan.checks),
+        "changes": _changes(plan.changes, plan_checks.failed_by_domain(plan.checks)),
         "range changes": _ranges(plan),
         "drift entries": _drift(plan),
     }
     counts = {
+        "failed checks": len(failed),
+        "check warnings": sum(len(e.result.warnings) for e in plan.checks.endpoints),
         "changes": len(plan.changes),
         "range changes": len(plan.ranges.added) + len(plan.ranges.removed),
         "drift entries": len(plan.drift),
     }
+    # Every checked endpoint, in one part: the first thing dropped, so it is added last.
+    listing = plan_markdown_checks.listing(plan.checks.endpoints)
+    listed = len(plan.checks.endpoints)
     # The widest note possible (every kind, every item left out) is reserved up front.
-    reserve = len(_note(counts, json_hint, limit))
+    reserve = len(_note(counts, listed, json_hint, limit))
     parts, used = [head], len(head)
     shown = dict.fromkeys(_KINDS, 0)
     cut: tuple[int, dict[str, int]] | None = None  # where to stop if a note is needed
+    at = len(parts)  # where the listing goes: after the failed checks and warnings
     for kind, items in sections.items():
+        if kind == "changes":
+            at = len(parts)
         for item in items:
             if cut is None and used + len(item) > limit - reserve:
                 cut = (len(parts), dict(shown))
@@ -87,43 +80,46 @@ def render(
                 # The reserve is positive, so the cut was found at this item or before.
                 kept, shown_at_cut = cut or (len(parts), shown)
                 omitted = {k: counts[k] - shown_at_cut[k] for k in _KINDS}
-                return "".join(parts[:kept]) + _note(omitted, json_hint, limit)
+                return "".join(parts[:kept]) + _note(omitted, listed, json_hint, limit)
             parts.append(item)
             used += len(item)
             shown[kind] += 1
-    return "".join(parts)
+    if used + len(listing) <= limit:
+        parts.insert(at, listing)
+        return "".join(parts)
+    # Everything but the listing fits. A note must say it was left out; if the note does
+    # not fit either, the reserve was crossed, so there is a cut to go back to.
+    omitted = dict.fromkeys(_KINDS, 0)
+    if used + len(_note(omitted, listed, json_hint, limit)) > limit and cut is not None:
+        kept, shown_at_cut = cut
+        omitted = {k: counts[k] - shown_at_cut[k] for k in _KINDS}
+        parts = parts[:kept]
+    return "".join(parts) + _note(omitted, listed, json_hint, limit)
 
 
-def _note(omitted: dict[str, int], json_hint: str, limit: int) -> str:
+def _note(omitted: dict[str, int], listed: int, json_hint: str, limit: int) -> str:
+    """What was left out: ``omitted`` items of each kind and, when ``listed`` is not 0,
+    the list of that many checked endpoints."""
     counted = [f"{n:,} more {kind}" for kind, n in omitted.items() if n]
+    if listed:
+        counted.append(
+            f"the list of all {listed:,} checked endpoints"
+            if listed > 1
+            else "the list of the checked endpoint"
+        )
     if not counted:
         return ""
-    listed = ", ".join(counted[:-1]) + " and " + counted[-1] if len(counted) > 1 else counted[0]
+    what = ", ".join(counted[:-1]) + " and " + counted[-1] if len(counted) > 1 else counted[0]
     return (
-        f"\n\n---\n\n… {listed} not shown (the comment is limited to {limit:,} characters); "
+        f"\n\n---\n\n… {what} not shown (the comment is limited to {limit:,} characters); "
         f"see {json_hint} for the full plan."
     )
-
-
-def _clipped(text: str, budget: int = _CLIP) -> str:
-    """``text`` escaped, cut to ``budget`` characters without splitting a reference."""
-    escaped = escape(text)
-    if len(escaped) <= budget:
-        return escaped
-    out, used = [], 1  # room for the ellipsis
-    for char in text:
-        piece = escape(char)
-        if used + len(piece) > budget:
-            break
-        out.append(piece)
-        used += len(piece)
-    return "".join(out) + "…"
 
 
 def _head(plan: PlanDocument) -> str:
     s = plan.summary
     title = plan_text.totals(plan) if plan.has_changes() else "no changes"
-    lines = [MARKER, f"## mailctl plan: {title}", "", _clipped(plan_text.origin(plan))]
+    lines = [MARKER, f"## mailctl plan: {title}", "", clipped(plan_text.origin(plan))]
     if not plan.has_changes():
         lines.append("The store matches the desired state.")
     lines += [
@@ -147,32 +143,35 @@ def _head(plan: PlanDocument) -> str:
             "| --- | --- | --- | --- |",
         ]
         lines += [_gate_row(v) for v in plan.gates]
-    if plan.checks.status != "not_run":
-        detail = f": {_clipped(plan.checks.detail)}" if plan.checks.detail else ""
-        lines += ["", f"**Connection checks:** {plan.checks.status}{detail}"]
+    summary = plan_text.checks_summary(plan.checks)
+    if summary is not None:
+        mark = _CHECK_MARKS[plan.checks.status]
+        lines += ["", "### Connection checks", "", f"{mark} {clipped(summary)}".strip()]
     return "\n".join(lines)
 
 
 def _gate_row(verdict: GateVerdict) -> str:
     mark = "⚠️" if verdict.overridden else "✅" if verdict.passed else "⛔"
     override = code(verdict.override) if verdict.override else "none"
-    return f"| {mark} | {code(verdict.gate)} | {_clipped(verdict.message)} | {override} |"
+    return f"| {mark} | {code(verdict.gate)} | {clipped(verdict.message)} | {override} |"
 
 
-def _changes(changes: Iterable[Change]) -> Iterator[str]:
+def _changes(changes: Iterable[Change], failed: dict[str, list[CheckTarget]]) -> Iterator[str]:
     heading = "\n\n### Changes"
     for change in changes:
-        yield heading + _details(change)
+        yield heading + _details(change, failed.get(change.domain, []))
         heading = ""
 
 
-def _details(change: Change) -> str:
+def _details(change: Change, failed: list[CheckTarget]) -> str:
     summary = [
         f"<b>{plan_text.SYMBOLS[change.action]} {change.action}</b> {code(change.domain)}",
         plan_text.plural(change.classification.inboxes_affected, "inbox", "inboxes"),
     ]
     if change.classification.downgrades:
         summary.append("⚠️ security downgrade")
+    if failed:
+        summary.append("⛔ live check failed")
     lines = ["", "", f"<details><summary>{' · '.join(summary)}</summary>", ""]
     if change.source:
         lines += [f"Source: {code(plan_text.place(change.source))}", ""]
@@ -188,10 +187,11 @@ def _details(change: Change) -> str:
         lines += [f"| {header} |", "| --- | --- |"]
         rows = plan_text.settings(shown) if shown else []
         lines += [f"| {code(key)} | {code(value)} |" for key, value in rows]
-    notes = plan_text.notes(change)
+    notes = [f"{'⚠️ ' if n.warning else ''}{escape(n.text)}" for n in plan_text.notes(change)]
+    notes += [f"⛔ {escape(plan_text.check_failed(target))}" for target in failed]
     if notes:
         lines.append("")
-        lines += [f"- {'⚠️ ' if n.warning else ''}{escape(n.text)}" for n in notes]
+        lines += [f"- {note}" for note in notes]
     lines += ["", "</details>"]
     return "\n".join(lines)
 

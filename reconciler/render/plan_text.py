@@ -10,21 +10,25 @@ a change in the same words.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import click
 
+from reconciler.checks.evidence import CheckTarget
 from reconciler.model import Domain, Endpoint
 from reconciler.plan.document import (
     Change,
+    Checks,
     DriftItem,
     FieldChange,
     GateVerdict,
     PlanDocument,
     SourceLocation,
 )
+from reconciler.render import plan_checks
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 _COLOURS = {"create": "green", "update": "yellow", "delete": "red"}
@@ -80,8 +84,7 @@ def field_change(change: FieldChange, separator: str = ": ") -> str:
 
 def endpoint(value: Endpoint) -> str:
     """``host:port security``; an IPv6 literal is bracketed so its port stays readable."""
-    host = f"[{value.host}]" if ":" in value.host else value.host
-    return f"{host}:{value.port} {value.security}"
+    return f"{plan_checks.host_port(value.host, value.port)} {value.security}"
 
 
 def settings(domain: Domain) -> list[tuple[str, str]]:
@@ -160,6 +163,26 @@ def shows_gates(plan: PlanDocument) -> bool:
     return bool(plan.gates) and (plan.has_changes() or any(not v.passed for v in plan.gates))
 
 
+def checks_summary(checks: Checks) -> str | None:
+    """``12 endpoints, 11 passed, 1 failed`` or ``skipped (--no-checks)``, with the
+    checks' detail in brackets; ``None`` when no check was run and none is recorded."""
+    if checks.endpoints:
+        verdicts = Counter[str](e.result.verdict for e in checks.endpoints)
+        shown = ("passed", "failed", "refused") if verdicts["refused"] else ("passed", "failed")
+        counted = [f"{verdicts[v]} {v}" for v in shown]
+        text = ", ".join([plural(len(checks.endpoints), "endpoint", "endpoints"), *counted])
+    elif checks.status == "not_run":
+        return None
+    else:
+        text = checks.status
+    return f"{text} ({checks.detail})" if checks.detail else text
+
+
+def check_failed(target: CheckTarget) -> str:
+    """``live check failed: smtp mail.example.net:587``, said under each affected change."""
+    return f"live check failed: {plan_checks.where(target)}"
+
+
 def render(plan: PlanDocument, *, colour: bool) -> str:
     """The plan for a person at a terminal. Without ``colour`` the text holds no ANSI
     escape at all; with it, creates are green, updates yellow, deletes and blocks red."""
@@ -172,9 +195,10 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
         return click.style(text, **style) if colour and style else text
 
     yield out(origin(plan))
+    failed = plan_checks.failed_by_domain(plan.checks)
     for change in plan.changes:
         yield ""
-        yield from _change(change, out)
+        yield from _change(change, out, failed.get(change.domain, []))
     if plan.ranges.added or plan.ranges.removed:
         yield ""
         yield out("Connection ranges:")
@@ -194,10 +218,7 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
         passed = [v.gate for v in plan.gates if v.passed and not v.overridden]
         if passed:
             yield out(f"{_INDENT}passed: {', '.join(passed)}")
-    if plan.checks.status != "not_run":
-        detail = f": {plan.checks.detail}" if plan.checks.detail else ""
-        yield ""
-        yield out(f"Checks: {plan.checks.status}{detail}", fg=_CHECK_COLOURS[plan.checks.status])
+    yield from _checks(plan.checks, out)
     yield ""
     if plan.has_changes():
         yield out(f"Plan: {totals(plan)}.", bold=True)
@@ -209,7 +230,7 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
         yield out("No changes. The store matches the desired state.", bold=True)
 
 
-def _change(change: Change, out: _Out) -> Iterator[str]:
+def _change(change: Change, out: _Out, failed: list[CheckTarget]) -> Iterator[str]:
     header = f"{SYMBOLS[change.action]} {change.action} {change.domain}"
     if change.source:
         header += f" ({place(change.source)})"
@@ -225,3 +246,22 @@ def _change(change: Change, out: _Out) -> Iterator[str]:
             yield out(f"{_INDENT}! {note.text}", fg="red")
         else:
             yield out(_INDENT + note.text)
+    yield from (out(f"{_INDENT}✗ {check_failed(target)}", fg="red") for target in failed)
+
+
+def _checks(checks: Checks, out: _Out) -> Iterator[str]:
+    summary = checks_summary(checks)
+    if summary is None:
+        return
+    yield ""
+    colour = _CHECK_COLOURS.get(checks.status)
+    yield out(f"Checks: {summary}", **({"fg": colour} if colour else {}))
+    for checked in checks.endpoints:
+        result = checked.result
+        line = f"{_INDENT}{plan_checks.MARKS[result.verdict]} {plan_checks.label(result.target)}"
+        line += f" — {plan_checks.outcome(result)}"
+        if result.passed:
+            yield out(f"{line}, {plural(len(checked.domains), 'domain', 'domains')}", fg="green")
+        else:
+            yield out(line, fg="red")
+        yield from (out(f"{_INDENT * 2}! {w}", fg="yellow") for w in plan_checks.warnings(result))

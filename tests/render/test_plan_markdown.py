@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from reconciler.model import Desired
-from reconciler.plan.document import PlanDocument
+from reconciler.plan.document import Checks, PlanDocument
 from reconciler.render import plan_markdown
 from reconciler.state import StoredState
 from tests.render import golden, plans
@@ -17,6 +17,7 @@ SAMPLES: dict[str, Callable[[], PlanDocument]] = {
     "full": plans.full,
     "small": plans.small,
     "no_changes": plans.no_changes,
+    "shared": plans.shared,
 }
 NOTE = re.compile(r"… ([\d,]+) more changes not shown \(the comment is limited to ([\d,]+) ")
 
@@ -94,3 +95,116 @@ def test_every_data_value_is_escaped() -> None:
 def test_a_limit_too_small_for_the_header_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 8,192"):
         plan_markdown.render(plans.small(), limit=1_000)
+
+
+def test_failed_checks_come_first_and_every_endpoint_is_listed() -> None:
+    rendered = plan_markdown.render(plans.shared())
+    lines = rendered.splitlines()
+    summary = lines.index("### Connection checks") + 2
+    assert lines[summary] == "⛔ 4 endpoints, 2 passed, 1 failed, 1 refused"
+    assert lines[summary + 2] == "| Protocol | Endpoint | Security | Step | Message | Domains |"
+    assert lines[summary + 5].startswith(
+        "| <code>imap</code> | <code>mail.gamma.example:993</code>"
+    )
+    assert "| guard (refused) |" in lines[summary + 5]
+    assert rendered.index("<summary>All 4 checked endpoints</summary>") < rendered.index(
+        "### Changes"
+    )
+    assert rendered.count("· ⛔ live check failed</summary>") == 3
+    assert "\n- ⛔ live check failed: smtp mail.example.net:587\n" in rendered
+
+
+def test_skipped_checks_are_one_line() -> None:
+    plan = plans.small().model_copy(
+        update={"checks": Checks(status="skipped", detail="--no-checks")}
+    )
+    rendered = plan_markdown.render(plan)
+    assert "### Connection checks\n\n⚠️ skipped (--no-checks)\n" in rendered
+    assert "checked endpoint" not in rendered
+
+
+def test_server_provided_text_is_escaped() -> None:
+    plan = plans.full()
+    first, failed = plan.checks.endpoints[0], plan.checks.endpoints[3]
+    cert = first.result.certificate
+    assert cert is not None
+    evil_cert = cert.model_copy(update={"subject": "CN=<img src=x onerror=alert(1)>|*x*"})
+    evil = (
+        first.model_copy(
+            update={
+                "result": first.result.model_copy(
+                    update={"certificate": evil_cert, "capabilities": ("A|B", "<blink>")}
+                )
+            }
+        ),
+        failed.model_copy(
+            update={
+                "result": failed.result.model_copy(
+                    update={"message": "smtp.gone.example:587: 454 <script>|x\n| y |"}
+                )
+            }
+        ),
+    )
+    endpoints = (*evil, *plan.checks.endpoints[1:3], *plan.checks.endpoints[4:])
+    plan = plan.model_copy(
+        update={"checks": plan.checks.model_copy(update={"endpoints": endpoints})}
+    )
+    rendered = plan_markdown.render(plan)
+    assert "<img" not in rendered and "<script>" not in rendered and "<blink>" not in rendered
+    assert "CN=&#60;img src=x onerror=alert(1)&#62;&#124;&#42;x&#42;<br>issued by" in rendered
+    assert "| 454 &#60;script&#62;&#124;x\ufffd&#124; y &#124; |" in rendered
+    # A server's `|` never adds a table cell.
+    failed_row = "| <code>smtp</code> | <code>smtp.gone.example:587</code>"
+    rows = [line for line in rendered.splitlines() if line.startswith(failed_row)]
+    assert [row.count("|") for row in rows] == [7]
+    listed = [line for line in rendered.splitlines() if line.endswith(" ms |")]
+    assert [row.count("|") for row in listed] == [8] * 6
+
+
+def test_a_failed_row_names_five_domains_and_counts_the_rest() -> None:
+    plan = plans.shared()
+    failed = plan.checks.endpoints[1]
+    names = tuple(f"d{i}.example" for i in range(7))
+    endpoints = (failed.model_copy(update={"domains": names}),)
+    plan = plan.model_copy(
+        update={"checks": plan.checks.model_copy(update={"endpoints": endpoints})}
+    )
+    rendered = plan_markdown.render(plan)
+    assert "<code>d3.example</code>, <code>d4.example</code> and 2 more |" in rendered
+
+
+def test_the_list_of_endpoints_is_the_first_thing_dropped() -> None:
+    plan = plans.failing(8)
+    whole = plan_markdown.render(plan, limit=10**6)
+    assert "<summary>All 16 checked endpoints</summary>" in whole
+    assert plan_markdown.render(plan, limit=len(whole)) == whole
+    cut = plan_markdown.render(plan, limit=len(whole) - 1)
+    assert len(cut) <= len(whole) - 1
+    assert "checked endpoints</summary>" not in cut
+    assert cut.count("<details>") == 8  # every change is still there
+    assert cut.count("| <code>imap</code> |") == 8  # and every failed check
+    assert cut.endswith(
+        "… the list of all 16 checked endpoints not shown (the comment is limited to "
+        f"{len(whole) - 1:,} characters); see the JSON plan artifact for the full plan."
+    )
+
+
+def test_failed_checks_take_priority_over_changes() -> None:
+    rendered = plan_markdown.render(plans.failing(400), limit=plan_markdown.MIN_LIMIT)
+    assert len(rendered) <= plan_markdown.MIN_LIMIT
+    shown = rendered.count("| <code>imap</code> |")
+    assert 0 < shown < 400
+    assert "### Changes" not in rendered and "- ⚠️ <code>smtp" not in rendered
+    last = rendered.splitlines()[-1]
+    assert last.startswith(
+        f"… {400 - shown} more failed checks, 400 more check warnings, 400 more changes and "
+        "the list of all 800 checked endpoints not shown"
+    )
+
+
+def test_two_thousand_failed_checks_fit_one_comment() -> None:
+    rendered = plan_markdown.render(plans.failing(2000))
+    assert len(rendered) <= 65_536
+    assert "⛔ 4000 endpoints, 2000 passed, 2000 failed" in rendered
+    assert "more failed checks" in rendered.splitlines()[-1]
+    assert "the list of all 4,000 checked endpoints not shown" in rendered.splitlines()[-1]

@@ -8,15 +8,16 @@ import click
 import pytest
 
 from reconciler.model import Desired
-from reconciler.plan.document import PlanDocument, Source
+from reconciler.plan.document import Checks, PlanDocument, Source
 from reconciler.render import plan_text
 from reconciler.state import StoredState
-from tests.render import golden, plans
+from tests.render import evidence, golden, plans
 
 SAMPLES: dict[str, Callable[[], PlanDocument]] = {
     "full": plans.full,
     "small": plans.small,
     "no_changes": plans.no_changes,
+    "shared": plans.shared,
 }
 
 
@@ -44,7 +45,8 @@ def test_colour_marks_each_action_and_the_blocked_gate() -> None:
         rendered
     )
     assert click.style("    + 203.0.113.0/24", fg="green") in rendered
-    blocked = plan_text.blocked_text(plan.gates[1])
+    downgrade = next(v for v in plan.gates if v.gate == "downgrade")
+    blocked = plan_text.blocked_text(downgrade)
     assert click.style(f"    {blocked}", fg="red", bold=True) in rendered
     assert click.unstyle(rendered) == plan_text.render(plan, colour=False)
 
@@ -69,3 +71,69 @@ def test_helpers_shorten_the_pin_and_bracket_ipv6() -> None:
     assert plan_text.short_pin(plans.PIN) == "AB:CD:…:EF"
     ipv6 = plans.domain("x.example").imap.model_copy(update={"host": "2001:db8::1"})
     assert plan_text.endpoint(ipv6) == "[2001:db8::1]:993 ssl"
+
+
+def test_checks_section_marks_each_endpoint_and_each_affected_change() -> None:
+    lines = plan_text.render(plans.shared(), colour=False).splitlines()
+    start = lines.index("Checks: 4 endpoints, 2 passed, 1 failed, 1 refused")
+    assert lines[start + 1 : start + 6] == [
+        "    ✓ imap mail.example.net:993 ssl — TLSv1.3, certificate CN=mail.example.net valid "
+        "until 2027-04-30, 2 domains",
+        "    ✗ smtp mail.example.net:587 starttls — failed at starttls: server does not "
+        "advertise STARTTLS; refusing to continue in plaintext (use security: ssl if the "
+        "server has an implicit TLS port)",
+        "    ✗ imap mail.gamma.example:993 ssl — refused at guard: refused to connect: every "
+        "address is non-public: 10.0.0.5",
+        "    ✓ smtp mail.gamma.example:25 none — plaintext (security none), 1 domain",
+        f"        ! {evidence.PLAINTEXT}",
+    ]
+    alpha = lines.index("+ create alpha.example (domains.yaml:4:3)")
+    assert lines[alpha + 3] == "    ✗ live check failed: smtp mail.example.net:587"
+    assert lines.count("    ✗ live check failed: smtp mail.example.net:587") == 2
+
+
+def test_checks_in_colour() -> None:
+    rendered = plan_text.render(plans.full(), colour=True)
+    assert click.style("Checks: 6 endpoints, 4 passed, 2 failed", fg="red") in rendered
+    assert click.style("    ✗ live check failed: smtp smtp.gone.example:587", fg="red") in (
+        rendered
+    )
+    warning = "        ! certificate expires in 12 days, on 2026-12-08"
+    assert click.style(warning, fg="yellow") in rendered
+    assert click.unstyle(rendered) == plan_text.render(plans.full(), colour=False)
+
+
+@pytest.mark.parametrize(
+    ("checks", "expected"),
+    [
+        (Checks(status="skipped", detail="--no-checks"), "Checks: skipped (--no-checks)"),
+        (Checks(status="skipped"), "Checks: skipped"),
+        (Checks(status="not_run", detail="no created or changed domain to check"), None),
+    ],
+)
+def test_checks_status_without_endpoints(checks: Checks, expected: str | None) -> None:
+    plan = plans.small().model_copy(update={"checks": checks})
+    lines = plan_text.render(plan, colour=False).splitlines()
+    found = [line for line in lines if line.startswith("Checks")]
+    assert found == ([expected] if expected else [])
+
+
+def test_server_provided_text_cannot_reach_the_terminal() -> None:
+    plan = plans.full()
+    first = plan.checks.endpoints[0]
+    cert = first.result.certificate
+    assert cert is not None
+    evil = first.result.model_copy(
+        update={
+            "certificate": cert.model_copy(update={"subject": "CN=x\x1b[31m\nfake"}),
+            "warnings": ("imap.example.com:143: \x9b2J",),
+        }
+    )
+    endpoints = (first.model_copy(update={"result": evil}), *plan.checks.endpoints[1:])
+    plan = plan.model_copy(
+        update={"checks": plan.checks.model_copy(update={"endpoints": endpoints})}
+    )
+    rendered = plan_text.render(plan, colour=False)
+    assert "\x1b" not in rendered and "\x9b" not in rendered
+    assert "certificate CN=x\\x1b[31m\\x0afake valid until" in rendered
+    assert "! \\x9b2J" in rendered

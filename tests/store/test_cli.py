@@ -22,12 +22,39 @@ def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_mailctl
     path.write_text(DOMAINS)
     out = tmp_path / "plan.json"
     plan = run_mailctl(
-        "plan", str(path), "--state", store_url, "--out", str(out), "--detailed-exitcode"
+        "plan",
+        "--no-checks",
+        str(path),
+        "--state",
+        store_url,
+        "--out",
+        str(out),
+        "--detailed-exitcode",
     )
     assert plan.returncode == 2, plan.stderr
-    assert run_mailctl("apply", str(out), "--state", store_url, "--actor", "ci").returncode == 0
+    assert (
+        run_mailctl(
+            "apply",
+            "--no-checks",
+            "--allow-unchecked",
+            str(out),
+            "--state",
+            store_url,
+            "--actor",
+            "ci",
+        ).returncode
+        == 0
+    )
     path.write_text(DOMAINS.replace("imap: {host: imap.b.example}", "imap: {host: mail.b.example}"))
-    second = run_mailctl("apply", str(path), "--state", store_url, "--auto-approve")
+    second = run_mailctl(
+        "apply",
+        "--no-checks",
+        "--allow-unchecked",
+        str(path),
+        "--state",
+        store_url,
+        "--auto-approve",
+    )
     assert second.returncode == 0, second.stderr
     history = json.loads(run_mailctl("history", "--state", store_url, "--format", "json").stdout)
     assert (history[0]["serial"], history[0]["actor"]) == (1, "ci")
@@ -37,17 +64,24 @@ def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_mailctl
     rollback = tmp_path / "rollback.json"
     assert (
         run_mailctl(
-            "rollback", "--to", "1", "--state", store_url, "--out", str(rollback)
+            "rollback", "--no-checks", "--to", "1", "--state", store_url, "--out", str(rollback)
         ).returncode
         == 0
     )
-    assert run_mailctl("apply", str(rollback), "--state", store_url).returncode == 0
+    assert (
+        run_mailctl(
+            "apply", "--no-checks", "--allow-unchecked", str(rollback), "--state", store_url
+        ).returncode
+        == 0
+    )
     shown = json.loads(run_mailctl("show", "--state", store_url, "--format", "json").stdout)
     assert shown["serial"] == 3
     assert shown["domains"]["b.example"]["imap.host"] == "imap.b.example"
     assert shown["connection_ranges"] == ["192.0.2.0/28", "2001:db8:10::/48"]
     path.write_text(DOMAINS)
-    again = run_mailctl("plan", str(path), "--state", store_url, "--detailed-exitcode")
+    again = run_mailctl(
+        "plan", "--no-checks", str(path), "--state", store_url, "--detailed-exitcode"
+    )
     assert again.returncode == 0, again.stdout
 
 
@@ -57,15 +91,38 @@ def test_apply_waits_for_the_lock_then_names_the_holder(
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
     out = tmp_path / "plan.json"
-    assert run_mailctl("plan", str(path), "--state", store_url, "--out", str(out)).returncode == 0
+    assert (
+        run_mailctl(
+            "plan", "--no-checks", str(path), "--state", store_url, "--out", str(out)
+        ).returncode
+        == 0
+    )
     with holder(store_url, "alice@laptop") as alice:
-        blocked = run_mailctl("apply", str(out), "--state", store_url, "--lock-timeout", "1")
+        blocked = run_mailctl(
+            "apply",
+            "--no-checks",
+            "--allow-unchecked",
+            str(out),
+            "--state",
+            store_url,
+            "--lock-timeout",
+            "1",
+        )
         assert blocked.returncode == 1
         assert f"the store is locked by alice@laptop (pid {alice.pid} on " in blocked.stderr
         assert "raise --lock-timeout to wait longer" in blocked.stderr
         assert "Traceback" not in blocked.stderr
         release(alice)
-    applied = run_mailctl("apply", str(out), "--state", store_url, "--lock-timeout", "1")
+    applied = run_mailctl(
+        "apply",
+        "--no-checks",
+        "--allow-unchecked",
+        str(out),
+        "--state",
+        store_url,
+        "--lock-timeout",
+        "1",
+    )
     assert applied.returncode == 0, applied.stderr
 
 
@@ -86,6 +143,6 @@ def test_a_file_that_is_not_a_store_is_left_alone(tmp_path: Path, run_mailctl: R
 def test_unsupported_store_url_is_a_usage_error(tmp_path: Path, run_mailctl: Run) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
-    result = run_mailctl("plan", str(path), "--state", "mysql://x@y/z")
+    result = run_mailctl("plan", "--no-checks", str(path), "--state", "mysql://x@y/z")
     assert result.returncode == 1
     assert "sqlite:///" in result.stderr and "postgresql://" in result.stderr

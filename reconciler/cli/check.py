@@ -1,0 +1,78 @@
+"""``mailctl check``: live-check endpoints on their own, without a store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import service
+from reconciler.cli.common import check_options, check_options_from, colour, plural
+from reconciler.cli.exitcodes import EXIT_CHECK_FAILED, EXIT_ERROR
+from reconciler.cli.progress import CheckProgress, describe
+from reconciler.cli.validate import report_input_error, show_diagnostics
+from reconciler.errors import InputError
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    metavar="DOMAIN",
+    help="Check only this domain's endpoints (repeatable). Default: every domain.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json: the evidence of every endpoint.",
+)
+@check_options(skippable=False)
+def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None:
+    """Connect to the IMAP and SMTP servers of the domains at PATH and prove they work.
+
+    Per endpoint: DNS, TCP, TLS (implicit, or STARTTLS, which must be offered: never a
+    fall-back to plaintext), the certificate (trusted CA and host name, or the pin when
+    non-secure certificates are allowed), greeting and capabilities, and a login when
+    the domain names credential environment variables that are set. Endpoints shared
+    by several domains are checked once. Exits 3 if any check fails.
+
+    \b
+    Examples:
+      mailctl check domains.yaml
+      mailctl check domains.yaml --domain example.com --format json
+    """
+    options = check_options_from(params)
+    assert options is not None  # check has no --no-checks
+    try:
+        with CheckProgress() as progress:
+            evidence, loaded = service.check(path, domains, options, progress)
+    except InputError as exc:
+        report_input_error(exc, "text", path)
+        sys.exit(EXIT_ERROR)
+    show_diagnostics(loaded.warnings, "text")
+    if fmt == "json":
+        click.echo(evidence.model_dump_json(indent=2))
+    else:
+        for endpoint in evidence.endpoints:
+            line = describe(endpoint.result)
+            ok = endpoint.result.passed
+            mark = click.style("✓", fg="green") if ok else click.style("✗", fg="red", bold=True)
+            if not colour(sys.stdout):
+                mark = "ok  " if ok else "FAIL"
+            click.echo(f"{mark} {line.removeprefix('check ')}  [{', '.join(endpoint.domains)}]")
+            for warning in endpoint.result.warnings:
+                click.echo(f"     warning: {warning}")
+        failed = len(evidence.failed())
+        total = len(evidence.endpoints)
+        click.echo(
+            f"{plural(total, 'endpoint')} checked: {total - failed} passed, {failed} failed."
+        )
+    if evidence.status == "failed":
+        sys.exit(EXIT_CHECK_FAILED)
