@@ -41,7 +41,7 @@ def _colon_hex(der: bytes) -> str:
     return ":".join(digest[i : i + 2] for i in range(0, 64, 2))
 
 
-def _write_leaf(leaf: trustme.LeafCert, directory: Path, name: str) -> Pair:
+def write_leaf(leaf: trustme.LeafCert, directory: Path, name: str) -> Pair:
     cert, key = directory / f"{name}.crt", directory / f"{name}.key"
     chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
     cert.write_bytes(chain)
@@ -89,16 +89,16 @@ def make_pki(directory: Path) -> Pki:
     now = dt.datetime.now(dt.UTC)
     return Pki(
         ca_file=ca_file,
-        good=_write_leaf(ca.issue_cert(*GOOD_NAMES), directory, "good"),
-        wrong_host=_write_leaf(ca.issue_cert("mail.other.example"), directory, "wrong-host"),
-        expired=_write_leaf(
+        good=write_leaf(ca.issue_cert(*GOOD_NAMES), directory, "good"),
+        wrong_host=write_leaf(ca.issue_cert("mail.other.example"), directory, "wrong-host"),
+        expired=write_leaf(
             ca.issue_cert(
                 *GOOD_NAMES, not_before=EXPIRED_ON - dt.timedelta(days=365), not_after=EXPIRED_ON
             ),
             directory,
             "expired",
         ),
-        expiring=_write_leaf(
+        expiring=write_leaf(
             ca.issue_cert(*GOOD_NAMES, not_after=now + dt.timedelta(days=10, hours=1)),
             directory,
             "expiring",

@@ -100,8 +100,9 @@ def _dovecot_conf(directory: Path, pair: Pair | None, plain: int, tls: int, user
     )
 
 
-def start_dovecot(directory: Path, pair: Pair | None) -> Dovecot:
-    """Start ``dovecot -c DIR/dovecot.conf``; with ``pair`` None the instance has no TLS."""
+def start_dovecot(directory: Path, pair: Pair | None, extra_conf: str = "") -> Dovecot:
+    """Start ``dovecot -c DIR/dovecot.conf``; with ``pair`` None the instance has no TLS.
+    ``extra_conf`` is appended to the generated configuration."""
     directory.mkdir(parents=True)
     directory.chmod(0o755)
     home = directory / "home"
@@ -113,7 +114,7 @@ def start_dovecot(directory: Path, pair: Pair | None) -> Dovecot:
     users.write_text("".join(f"{name}:{{PLAIN}}{pw}\n" for name, pw in USERS.items()))
     plain, tls = free_port(), free_port()
     conf = directory / "dovecot.conf"
-    conf.write_text(_dovecot_conf(directory, pair, plain, tls, users))
+    conf.write_text(_dovecot_conf(directory, pair, plain, tls, users) + extra_conf)
     # The daemon keeps inherited pipes open: give it files, not pipes, or run() waits forever.
     with (directory / "start.err").open("wb") as errors:
         subprocess.run(
