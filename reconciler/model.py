@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from reconciler import names
+from reconciler import fingerprints, names
 
 FORMAT_VERSION = 1
 
@@ -60,15 +60,14 @@ def _env(value: str) -> str:
 
 
 def _fingerprint(value: str) -> str:
-    digits = value.replace(":", "").upper()
-    if len(digits) != 64 or any(c not in "0123456789ABCDEF" for c in digits):
+    if not fingerprints.is_sha256(value):
         raise PydanticCustomError(
             "fingerprint",
             "certificate_sha256 must be a SHA-256 fingerprint: 64 hex digits, "
             "optionally in colon-separated pairs",
             {"hint": "mailctl check prints the fingerprint a server presents"},
         )
-    return ":".join(digits[i : i + 2] for i in range(0, 64, 2))
+    return fingerprints.normalise(value)
 
 
 def _cidr(value: str) -> str:

@@ -13,6 +13,7 @@ import ipaddress
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from reconciler import fingerprints
 from reconciler.checks.evidence import Certificate
 
 EXPIRY_WARNING = dt.timedelta(days=21)
@@ -30,13 +31,7 @@ _IP_MISMATCH = 64
 
 def fingerprint(der: bytes) -> str:
     """SHA-256 of the DER certificate as colon-separated upper-case hex pairs."""
-    digest = hashlib.sha256(der).hexdigest().upper()
-    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
-
-
-def normalise_fingerprint(value: str) -> str:
-    digits = value.replace(":", "").strip().upper()
-    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+    return fingerprints.normalise(hashlib.sha256(der).hexdigest())
 
 
 def facts(der: bytes, *, trusted: bool) -> Certificate:
@@ -165,10 +160,10 @@ def judge(
     a wrong name, an expiry, and a missing pin; a trusted one, for being close to expiry.
     """
     warnings: list[str] = []
-    if pin is not None and normalise_fingerprint(pin) != cert.sha256:
+    if pin is not None and fingerprints.normalise(pin) != cert.sha256:
         problem = (
             f"certificate fingerprint {cert.sha256} does not match the pinned "
-            f"certificate_sha256 {normalise_fingerprint(pin)}"
+            f"certificate_sha256 {fingerprints.normalise(pin)}"
         )
         return problem, warnings
     _, expiry = expiry_problem(cert, now)
