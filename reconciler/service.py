@@ -100,7 +100,7 @@ def _checked(
     progress: Progress | None,
 ) -> PlanDocument:
     if options is None:
-        evidence = skipped("checks skipped (--no-checks)")
+        evidence = skipped("--no-checks")
     else:
         evidence = checking.run(targets_of(changed_domains(document)), options, progress)
     return with_checks(document, evidence, lifted)
