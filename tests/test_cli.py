@@ -151,7 +151,7 @@ def test_internal_error_is_reported_as_a_bug_with_details_in_a_file(
     assert str(report) in err
 
 
-def _stderr_on_a_tty(args: list[str], env: dict[str, str]) -> str:
+def stderr_on_a_tty(args: list[str], env: dict[str, str]) -> str:
     primary, secondary = pty.openpty()
     executable = str(Path(sys.executable).parent / "mailctl")
     environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
@@ -179,8 +179,8 @@ def _stderr_on_a_tty(args: list[str], env: dict[str, str]) -> str:
 
 def test_colour_on_a_tty_and_never_with_no_color() -> None:
     args = ["validate", str(FIXTURES / "bad" / "port_zero.yaml")]
-    assert "\x1b[" in _stderr_on_a_tty(args, {})
-    assert "\x1b[" not in _stderr_on_a_tty(args, {"NO_COLOR": "1"})
+    assert "\x1b[" in stderr_on_a_tty(args, {})
+    assert "\x1b[" not in stderr_on_a_tty(args, {"NO_COLOR": "1"})
 
 
 def test_no_colour_when_not_a_tty(run_mailctl: Run) -> None:

@@ -14,6 +14,7 @@ from tests.checks import servers
 from tests.checks.conftest import Dovecots
 from tests.checks.pki import Pki
 from tests.conftest import Run
+from tests.test_cli import stderr_on_a_tty
 
 PINS = ["--resolve", "imap.test.example=127.0.0.1", "--resolve", "smtp.test.example=127.0.0.1"]
 
@@ -139,3 +140,12 @@ def test_an_old_plan_whose_server_broke_is_refused(
     assert refused.returncode == 4, refused.stdout + refused.stderr
     assert "blocked by gate checks" in refused.stderr
     assert f"smtp://smtp.test.example:{port}/starttls" in refused.stderr
+
+
+def test_a_terminal_gets_a_progress_bar_not_log_lines(
+    tmp_path: Path, dovecots: Dovecots, smtp_port: int, pki: Pki
+) -> None:
+    path = domains(tmp_path / "d.yaml", dovecots.good.tls_port, smtp_port)
+    shown = stderr_on_a_tty(["check", str(path), *live(pki)], {})
+    assert "live checks" in shown  # the bar's label
+    assert "check imap imap.test.example" not in shown  # no per-endpoint log line
