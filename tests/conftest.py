@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,5 +53,25 @@ def run_mailctl(mailctl_bin: str) -> Run:
             timeout=timeout,
             check=False,
         )
+
+    return run
+
+
+# The flags that switch live checks off, per command.
+_OFFLINE = {
+    "plan": ("--no-checks",),
+    "rollback": ("--no-checks",),
+    "apply": ("--no-checks", "--allow-unchecked"),
+}
+
+
+@pytest.fixture
+def run_offline(run_mailctl: Run) -> Run:
+    """``run_mailctl`` with the live checks switched off: for tests about the store and
+    the plan, whose hosts are fictional (the checks have their own tests, against real
+    servers), so that no DNS query leaves the machine."""
+
+    def run(command: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+        return run_mailctl(command, *_OFFLINE.get(command, ()), *args, **options)
 
     return run

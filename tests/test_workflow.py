@@ -29,17 +29,15 @@ def state(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'state.db'}"
 
 
-def test_example_plan_apply_no_changes(tmp_path: Path, run_mailctl: Run) -> None:
+def test_example_plan_apply_no_changes(tmp_path: Path, run_offline: Run) -> None:
     # The default store lives in .mailctl/ of the current folder, created on first apply.
     shutil.copytree(EXAMPLES, tmp_path / "examples")
-    plan = run_mailctl("plan", "--no-checks", "examples", "--detailed-exitcode", cwd=tmp_path)
+    plan = run_offline("plan", "examples", "--detailed-exitcode", cwd=tmp_path)
     assert plan.returncode == 2, plan.stderr
     assert "Plan: 6 to create, 0 to update, 0 to delete, 3 range changes." in plan.stdout
     assert not (tmp_path / ".mailctl").exists()  # a plan writes nothing
-    applied = run_mailctl(
+    applied = run_offline(
         "apply",
-        "--no-checks",
-        "--allow-unchecked",
         "examples",
         "--auto-approve",
         "--actor",
@@ -51,43 +49,37 @@ def test_example_plan_apply_no_changes(tmp_path: Path, run_mailctl: Run) -> None
         applied.stdout
     )
     assert (tmp_path / ".mailctl" / "state.db").exists()
-    again = run_mailctl("plan", "--no-checks", "examples", "--detailed-exitcode", cwd=tmp_path)
+    again = run_offline("plan", "examples", "--detailed-exitcode", cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "No changes." in again.stdout
 
 
 def test_saved_plan_applies_exactly_and_goes_stale(
-    tmp_path: Path, state: str, run_mailctl: Run
+    tmp_path: Path, state: str, run_offline: Run
 ) -> None:
     first = domains_file(tmp_path / "d.yaml", ["a.example", "b.example"])
     out = tmp_path / "plan.json"
-    assert (
-        run_mailctl(
-            "plan", "--no-checks", str(first), "--state", state, "--out", str(out)
-        ).returncode
-        == 0
-    )
+    assert run_offline("plan", str(first), "--state", state, "--out", str(out)).returncode == 0
     document = json.loads(out.read_text())
     assert document["summary"]["create"] == 2
     # The file changes after the plan was saved: apply still applies the saved plan.
     domains_file(first, ["c.example"])
-    applied = run_mailctl("apply", "--no-checks", "--allow-unchecked", str(out), "--state", state)
+    applied = run_offline("apply", str(out), "--state", state)
     assert applied.returncode == 0, applied.stderr
-    shown = json.loads(run_mailctl("show", "--state", state, "--format", "json").stdout)
+    shown = json.loads(run_offline("show", "--state", state, "--format", "json").stdout)
     assert sorted(shown["domains"]) == ["a.example", "b.example"]
     assert shown["serial"] == 1
     # Applying the same plan again: the store moved on, so it is stale (exit 4).
-    stale = run_mailctl("apply", "--no-checks", "--allow-unchecked", str(out), "--state", state)
+    stale = run_offline("apply", str(out), "--state", state)
     assert stale.returncode == 4
     assert "saved plan is stale" in stale.stderr
     assert "run mailctl plan again" in stale.stderr
 
 
-def test_edited_plan_is_refused(tmp_path: Path, state: str, run_mailctl: Run) -> None:
+def test_edited_plan_is_refused(tmp_path: Path, state: str, run_offline: Run) -> None:
     out = tmp_path / "plan.json"
-    run_mailctl(
+    run_offline(
         "plan",
-        "--no-checks",
         str(domains_file(tmp_path / "d.yaml", ["a.example"])),
         "--state",
         state,
@@ -97,31 +89,29 @@ def test_edited_plan_is_refused(tmp_path: Path, state: str, run_mailctl: Run) ->
     document = json.loads(out.read_text())
     document["target"]["domains"][0]["imap"]["port"] = 1
     out.write_text(json.dumps(document))
-    result = run_mailctl("apply", "--no-checks", "--allow-unchecked", str(out), "--state", state)
+    result = run_offline("apply", str(out), "--state", state)
     assert result.returncode == 1
     assert "plan checksum does not match its content" in result.stderr
     assert not (tmp_path / "state.db").exists()
 
 
 def test_apply_path_without_terminal_needs_auto_approve(
-    tmp_path: Path, state: str, run_mailctl: Run
+    tmp_path: Path, state: str, run_offline: Run
 ) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example"])
-    result = run_mailctl("apply", "--no-checks", "--allow-unchecked", str(path), "--state", state)
+    result = run_offline("apply", str(path), "--state", state)
     assert result.returncode == 1
     assert "pass --auto-approve" in result.stderr
     assert not (tmp_path / "state.db").exists()
 
 
 def test_gates_block_with_exit_4_and_name_the_override(
-    tmp_path: Path, state: str, run_mailctl: Run
+    tmp_path: Path, state: str, run_offline: Run
 ) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example"])
     assert (
-        run_mailctl(
+        run_offline(
             "apply",
-            "--no-checks",
-            "--allow-unchecked",
             str(path),
             "--state",
             state,
@@ -133,25 +123,19 @@ def test_gates_block_with_exit_4_and_name_the_override(
         "imap: {host: imap.a.example}", "imap: {host: imap.a.example, port: 143, security: none}"
     )
     path.write_text(weaker)
-    plan = run_mailctl(
-        "plan", "--no-checks", str(path), "--state", state, "--out", str(tmp_path / "p.json")
-    )
+    plan = run_offline("plan", str(path), "--state", state, "--out", str(tmp_path / "p.json"))
     assert plan.returncode == 4
     assert "blocked by downgrade" in plan.stdout
     assert "--allow-downgrade" in plan.stdout
-    refused = run_mailctl(
-        "apply", "--no-checks", "--allow-unchecked", str(tmp_path / "p.json"), "--state", state
-    )
+    refused = run_offline("apply", str(tmp_path / "p.json"), "--state", state)
     assert refused.returncode == 4
     assert (
         "blocked by gate downgrade: security downgrade: a.example: imap security ssl -> none"
         in (refused.stderr)
     )
     assert "to apply anyway: --allow-downgrade" in refused.stderr
-    allowed = run_mailctl(
+    allowed = run_offline(
         "apply",
-        "--no-checks",
-        "--allow-unchecked",
         str(tmp_path / "p.json"),
         "--state",
         state,
@@ -161,14 +145,12 @@ def test_gates_block_with_exit_4_and_name_the_override(
 
 
 def test_history_rollback_and_export_round_trip(
-    tmp_path: Path, state: str, run_mailctl: Run
+    tmp_path: Path, state: str, run_offline: Run
 ) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example", "b.example"], ranges="192.0.2.0/28")
     assert (
-        run_mailctl(
+        run_offline(
             "apply",
-            "--no-checks",
-            "--allow-unchecked",
             str(path),
             "--state",
             state,
@@ -178,10 +160,8 @@ def test_history_rollback_and_export_round_trip(
     )
     domains_file(path, ["a.example", "c.example"], ranges="192.0.2.0/28")
     assert (
-        run_mailctl(
+        run_offline(
             "apply",
-            "--no-checks",
-            "--allow-unchecked",
             str(path),
             "--state",
             state,
@@ -189,45 +169,34 @@ def test_history_rollback_and_export_round_trip(
         ).returncode
         == 0
     )
-    history = json.loads(run_mailctl("history", "--state", state, "--format", "json").stdout)
+    history = json.loads(run_offline("history", "--state", state, "--format", "json").stdout)
     assert [h["serial"] for h in history] == [1, 2]
     assert history[1]["summary"]["create"] == 1 and history[1]["summary"]["delete"] == 1
 
     out = tmp_path / "rollback.json"
-    rolled = run_mailctl(
-        "rollback", "--no-checks", "--to", "1", "--state", state, "--out", str(out)
-    )
+    rolled = run_offline("rollback", "--to", "1", "--state", state, "--out", str(out))
     assert rolled.returncode == 0, rolled.stderr
     assert "Plan: 1 to create, 0 to update, 1 to delete" in rolled.stdout
-    assert (
-        run_mailctl(
-            "apply", "--no-checks", "--allow-unchecked", str(out), "--state", state
-        ).returncode
-        == 0
-    )
-    shown = json.loads(run_mailctl("show", "--state", state, "--format", "json").stdout)
+    assert run_offline("apply", str(out), "--state", state).returncode == 0
+    shown = json.loads(run_offline("show", "--state", state, "--format", "json").stdout)
     assert sorted(shown["domains"]) == ["a.example", "b.example"]
     assert shown["serial"] == 3
-    kinds = json.loads(run_mailctl("history", "--state", state, "--format", "json").stdout)
+    kinds = json.loads(run_offline("history", "--state", state, "--format", "json").stdout)
     assert kinds[-1]["kind"] == "rollback"
 
     exported = tmp_path / "exported.yaml"
-    assert run_mailctl("export", "--state", state, "--out", str(exported)).returncode == 0
-    replan = run_mailctl(
-        "plan", "--no-checks", str(exported), "--state", state, "--detailed-exitcode"
-    )
+    assert run_offline("export", "--state", state, "--out", str(exported)).returncode == 0
+    replan = run_offline("plan", str(exported), "--state", state, "--detailed-exitcode")
     assert replan.returncode == 0, replan.stdout
 
 
 def test_drift_made_by_another_tool_shows_per_domain(
-    tmp_path: Path, state: str, run_mailctl: Run
+    tmp_path: Path, state: str, run_offline: Run
 ) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example", "b.example"])
     assert (
-        run_mailctl(
+        run_offline(
             "apply",
-            "--no-checks",
-            "--allow-unchecked",
             str(path),
             "--state",
             state,
@@ -237,7 +206,7 @@ def test_drift_made_by_another_tool_shows_per_domain(
     )
     with sqlite3.connect(tmp_path / "state.db") as db:
         db.execute("UPDATE domains SET imap_port = 995 WHERE name = 'a.example'")
-    plan = run_mailctl("plan", "--no-checks", str(path), "--state", state, "--format", "json")
+    plan = run_offline("plan", str(path), "--state", state, "--format", "json")
     document = json.loads(plan.stdout)
     assert document["drift"] == [
         {
@@ -249,13 +218,11 @@ def test_drift_made_by_another_tool_shows_per_domain(
     assert [c["domain"] for c in document["changes"]] == ["a.example"]
 
 
-def test_bad_input_never_touches_the_store(tmp_path: Path, state: str, run_mailctl: Run) -> None:
+def test_bad_input_never_touches_the_store(tmp_path: Path, state: str, run_offline: Run) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example"])
     assert (
-        run_mailctl(
+        run_offline(
             "apply",
-            "--no-checks",
-            "--allow-unchecked",
             str(path),
             "--state",
             state,
@@ -265,9 +232,7 @@ def test_bad_input_never_touches_the_store(tmp_path: Path, state: str, run_mailc
     )
     before = (tmp_path / "state.db").read_bytes()
     path.write_text("version: 1\ndomains:\n  a.example:\n    imap: {host: x_y.example}\n")
-    result = run_mailctl(
-        "apply", "--no-checks", "--allow-unchecked", str(path), "--state", state, "--auto-approve"
-    )
+    result = run_offline("apply", str(path), "--state", state, "--auto-approve")
     assert result.returncode == 1
     assert f"{path}:4:" in result.stderr
     assert (tmp_path / "state.db").read_bytes() == before

@@ -17,13 +17,12 @@ DOMAINS = (
 )
 
 
-def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_mailctl: Run) -> None:
+def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_offline: Run) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
     out = tmp_path / "plan.json"
-    plan = run_mailctl(
+    plan = run_offline(
         "plan",
-        "--no-checks",
         str(path),
         "--state",
         store_url,
@@ -33,10 +32,8 @@ def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_mailctl
     )
     assert plan.returncode == 2, plan.stderr
     assert (
-        run_mailctl(
+        run_offline(
             "apply",
-            "--no-checks",
-            "--allow-unchecked",
             str(out),
             "--state",
             store_url,
@@ -46,62 +43,46 @@ def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_mailctl
         == 0
     )
     path.write_text(DOMAINS.replace("imap: {host: imap.b.example}", "imap: {host: mail.b.example}"))
-    second = run_mailctl(
+    second = run_offline(
         "apply",
-        "--no-checks",
-        "--allow-unchecked",
         str(path),
         "--state",
         store_url,
         "--auto-approve",
     )
     assert second.returncode == 0, second.stderr
-    history = json.loads(run_mailctl("history", "--state", store_url, "--format", "json").stdout)
+    history = json.loads(run_offline("history", "--state", store_url, "--format", "json").stdout)
     assert (history[0]["serial"], history[0]["actor"]) == (1, "ci")
     assert history[1]["changes"] == [
         {"action": "update", "domain": "b.example", "fields": ["imap.host"]}
     ]
     rollback = tmp_path / "rollback.json"
     assert (
-        run_mailctl(
-            "rollback", "--no-checks", "--to", "1", "--state", store_url, "--out", str(rollback)
+        run_offline(
+            "rollback", "--to", "1", "--state", store_url, "--out", str(rollback)
         ).returncode
         == 0
     )
-    assert (
-        run_mailctl(
-            "apply", "--no-checks", "--allow-unchecked", str(rollback), "--state", store_url
-        ).returncode
-        == 0
-    )
-    shown = json.loads(run_mailctl("show", "--state", store_url, "--format", "json").stdout)
+    assert run_offline("apply", str(rollback), "--state", store_url).returncode == 0
+    shown = json.loads(run_offline("show", "--state", store_url, "--format", "json").stdout)
     assert shown["serial"] == 3
     assert shown["domains"]["b.example"]["imap.host"] == "imap.b.example"
     assert shown["connection_ranges"] == ["192.0.2.0/28", "2001:db8:10::/48"]
     path.write_text(DOMAINS)
-    again = run_mailctl(
-        "plan", "--no-checks", str(path), "--state", store_url, "--detailed-exitcode"
-    )
+    again = run_offline("plan", str(path), "--state", store_url, "--detailed-exitcode")
     assert again.returncode == 0, again.stdout
 
 
 def test_apply_waits_for_the_lock_then_names_the_holder(
-    store_url: str, tmp_path: Path, run_mailctl: Run
+    store_url: str, tmp_path: Path, run_offline: Run
 ) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
     out = tmp_path / "plan.json"
-    assert (
-        run_mailctl(
-            "plan", "--no-checks", str(path), "--state", store_url, "--out", str(out)
-        ).returncode
-        == 0
-    )
+    assert run_offline("plan", str(path), "--state", store_url, "--out", str(out)).returncode == 0
     with holder(store_url, "alice@laptop") as alice:
-        blocked = run_mailctl(
+        blocked = run_offline(
             "apply",
-            "--no-checks",
-            "--allow-unchecked",
             str(out),
             "--state",
             store_url,
@@ -113,10 +94,8 @@ def test_apply_waits_for_the_lock_then_names_the_holder(
         assert "raise --lock-timeout to wait longer" in blocked.stderr
         assert "Traceback" not in blocked.stderr
         release(alice)
-    applied = run_mailctl(
+    applied = run_offline(
         "apply",
-        "--no-checks",
-        "--allow-unchecked",
         str(out),
         "--state",
         store_url,
@@ -126,23 +105,23 @@ def test_apply_waits_for_the_lock_then_names_the_holder(
     assert applied.returncode == 0, applied.stderr
 
 
-def test_a_file_that_is_not_a_store_is_left_alone(tmp_path: Path, run_mailctl: Run) -> None:
+def test_a_file_that_is_not_a_store_is_left_alone(tmp_path: Path, run_offline: Run) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
     bogus = tmp_path / "state.db"
     bogus.write_bytes(b"this is not a database\n" * 100)
     url = f"sqlite:///{bogus}"
     for args in (["plan", str(path)], ["apply", str(path), "--auto-approve"], ["history"]):
-        result = run_mailctl(*args, "--state", url)
+        result = run_offline(*args, "--state", url)
         assert result.returncode == 1, args
         assert "Traceback" not in result.stderr
         assert "mailctl: error:" in result.stderr
     assert bogus.read_bytes() == b"this is not a database\n" * 100
 
 
-def test_unsupported_store_url_is_a_usage_error(tmp_path: Path, run_mailctl: Run) -> None:
+def test_unsupported_store_url_is_a_usage_error(tmp_path: Path, run_offline: Run) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
-    result = run_mailctl("plan", "--no-checks", str(path), "--state", "mysql://x@y/z")
+    result = run_offline("plan", str(path), "--state", "mysql://x@y/z")
     assert result.returncode == 1
     assert "sqlite:///" in result.stderr and "postgresql://" in result.stderr
