@@ -102,7 +102,7 @@ def _checked(
     if options is None:
         evidence = skipped("--no-checks")
     else:
-        evidence = checking.run(targets_of(changed_domains(document)), options, progress)
+        evidence = _check_changes(document, options, progress)
     return with_checks(document, evidence, lifted)
 
 
@@ -190,6 +190,13 @@ def stale_checks(
     age = ((now or datetime.now(UTC)) - datetime.fromisoformat(checked_at)).total_seconds()
     if age <= max_age:
         return None
+    return _check_changes(document, options, progress)
+
+
+def _check_changes(
+    document: PlanDocument, options: CheckOptions, progress: Progress | None
+) -> Checks:
+    """Live-check every endpoint of the domains ``document`` creates or changes."""
     return checking.run(targets_of(changed_domains(document)), options, progress)
 
 
