@@ -11,10 +11,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.allowlist.formats.json_format import allowlist_schema
 from reconciler.model import domains_file_schema
 from reconciler.plan.document import plan_schema
 
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "allowlist": allowlist_schema,
     "domains": domains_file_schema,
     "plan": plan_schema,
 }
