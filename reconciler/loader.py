@@ -19,12 +19,14 @@ from reconciler.errors import Diagnostic, InputError, Location, Severity
 from reconciler.model import (
     BUILTIN_PORTS,
     BUILTIN_SECURITY,
+    FEED_FILTERS,
     Defaults,
     Desired,
     DomainsFile,
     DomainSpec,
     EndpointDefaults,
     EndpointSpec,
+    Feed,
     Protocol,
 )
 from reconciler.validation import diagnostics as validation_diagnostics
@@ -141,6 +143,62 @@ def _single(parsed: list[_Parsed], key: str, out: _Collector) -> _Parsed | None:
     return owners[0] if owners else None
 
 
+def _feeds(item: _Parsed, out: _Collector) -> tuple[Feed, ...]:
+    """The file's feeds, resolved: paths made absolute (relative to the YAML file),
+    and every rule the schema cannot say checked here, where it can be located."""
+    assert item.spec.connection_ips is not None
+    found: list[Feed] = []
+    for index, spec in enumerate(item.spec.connection_ips.feeds):
+        where = ("connection_ips", "feeds", index)
+        place = item.doc.locate(where)
+        errors_before = len(out.errors)
+        if (spec.path is None) == (spec.url is None):
+            out.error(
+                place,
+                f"the {spec.format} feed needs exactly one of path and url",
+                "path: a file next to this YAML file; url: an https:// address with sha256",
+            )
+        if spec.url is not None and spec.sha256 is None:
+            out.error(
+                item.doc.locate((*where, "url"), key=True),
+                f"the {spec.format} feed at {spec.url} has no sha256 pin",
+                "add sha256: with the SHA-256 of the reviewed feed (sha256sum prints it)",
+            )
+        allowed = FEED_FILTERS[spec.format]
+        for key in spec.filters():
+            if key not in allowed:
+                out.error(
+                    item.doc.locate((*where, key), key=True),
+                    f"the {spec.format} feed has no {key!r} to filter on",
+                    f"{spec.format} feeds filter on: {', '.join(allowed)}"
+                    if allowed
+                    else f"{spec.format} feeds take no filters; remove {key}",
+                )
+        if spec.format == "github" and spec.keys is None:
+            out.error(
+                place,
+                "the github feed needs keys: the lists of the meta document to read",
+                "e.g. keys: [hooks]; the meta document lists hooks, web, api, git, actions, …",
+            )
+        if len(out.errors) > errors_before:
+            continue
+        filters = spec.filters()
+        if spec.format == "atlassian":
+            filters.setdefault("directions", ("egress",))
+        source = spec.url or str((Path(item.doc.name).parent / str(spec.path)).resolve())
+        found.append(
+            Feed(
+                format=spec.format,
+                source=source,
+                is_url=spec.url is not None,
+                sha256=spec.sha256,
+                filters=filters,
+                label=str(place),
+            )
+        )
+    return tuple(found)
+
+
 # Domains are resolved as plain dicts and validated into the resolved models in one
 # call at the end: one pass in pydantic's core is far cheaper than 30,000 small model
 # constructions (model_construct is slower still, being pure Python).
@@ -196,7 +254,7 @@ def _check_domain(
         out.error(
             doc.locate(("domains", raw_key, "use_static_ip_addresses"), key=True),
             f"{name} uses static IP addresses, but connection_ips lists no ranges",
-            "list the service's egress ranges under connection_ips.ranges",
+            "list the service's egress ranges under connection_ips.ranges or .feeds",
         )
     no_tls = domain["imap"]["security"] == domain["smtp"]["security"] == "none"
     if domain["certificate_sha256"] and no_tls:
@@ -217,8 +275,10 @@ def load(path: Path | str) -> Loaded:
     ranges_file = _single(parsed, "connection_ips", out)
     defaults = defaults_file.spec.defaults if defaults_file else None
     ranges: tuple[str, ...] = ()
+    feeds: tuple[Feed, ...] = ()
     if ranges_file and ranges_file.spec.connection_ips:
         ranges = tuple(dict.fromkeys(ranges_file.spec.connection_ips.ranges))
+        feeds = _feeds(ranges_file, out)
 
     domains: dict[str, dict[str, Any]] = {}
     places = Places()
@@ -241,7 +301,7 @@ def load(path: Path | str) -> Loaded:
                 )
                 continue
             domain = _resolve(name, spec, defaults)
-            _check_domain(domain, item.doc, raw_key, bool(ranges), out)
+            _check_domain(domain, item.doc, raw_key, bool(ranges or feeds), out)
             domains[name] = domain
             places.add(name, item.doc, raw_key)
 
@@ -249,7 +309,9 @@ def load(path: Path | str) -> Loaded:
         raise InputError(out.errors)
     ordered = {name: domains[name] for name in sorted(domains)}
     return Loaded(
-        desired=Desired.model_validate({"connection_ranges": ranges, "domains": ordered}),
+        desired=Desired.model_validate(
+            {"connection_ranges": ranges, "feeds": feeds, "domains": ordered}
+        ),
         files=tuple(str(f) for f in files),
         places=places,
         warnings=tuple(sorted(out.warnings, key=Diagnostic.sort_key)),
@@ -262,4 +324,5 @@ def summary_counts(loaded: Loaded) -> dict[str, int]:
         "static_ip_domains": len(loaded.desired.static_ip_domains()),
         "files": len(loaded.files),
         "connection_ranges": len(loaded.desired.connection_ranges),
+        "feeds": len(loaded.desired.feeds),
     }

@@ -158,10 +158,108 @@ class DomainSpec(_Strict):
     credentials: Credentials | None = None
 
 
+FeedFormat = Literal["aws", "google", "github", "atlassian", "text"]
+
+# Which filter keys each feed format understands. The loader refuses the others, so a
+# filter that would silently match nothing (``regions`` on a GitHub feed) is an error.
+FEED_FILTERS: dict[str, tuple[str, ...]] = {
+    "aws": ("services", "regions"),
+    "google": ("services", "scopes"),
+    "github": ("keys",),
+    "atlassian": ("products", "regions", "directions"),
+    "text": (),
+}
+SHA256_PATTERN = r"^[0-9A-Fa-f]{64}$"
+
+
+def _sha256(value: str) -> str:
+    if len(value) != 64 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise PydanticCustomError(
+            "sha256",
+            f"sha256 must be 64 hex digits, not {value!r}",
+            {"hint": "sha256sum FILE prints it (the first word)"},
+        )
+    return value.lower()
+
+
+def _https_url(value: str) -> str:
+    if not value.startswith("https://") or len(value) <= len("https://"):
+        raise PydanticCustomError(
+            "url",
+            f"a feed url must start with https://, not {value!r}",
+            {"hint": "feeds are read over TLS only; for a local copy use path: instead"},
+        )
+    return value
+
+
+Sha256 = Annotated[
+    str, AfterValidator(_sha256), Field(json_schema_extra={"pattern": SHA256_PATTERN})
+]
+HttpsUrl = Annotated[
+    str, AfterValidator(_https_url), Field(json_schema_extra={"pattern": "^https://.+"})
+]
+FilterValues = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class FeedSpec(_Strict):
+    """A published list of the service's egress ranges, read in its publisher's format.
+
+    Exactly one of ``path`` and ``url``. A URL feed must carry its ``sha256`` so that a
+    feed changed by its publisher (or by anyone between) changes no firewall until a
+    person has reviewed the new pin.
+    """
+
+    format: FeedFormat = Field(
+        description="aws (ip-ranges.json), google (goog.json / cloud.json), github "
+        "(api.github.com/meta), atlassian (ip-ranges.json), text (one CIDR a line, # comments)."
+    )
+    path: str | None = Field(
+        default=None, description="The feed as a file, relative to this YAML file."
+    )
+    url: HttpsUrl | None = Field(default=None, description="The feed's https:// URL; needs sha256.")
+    sha256: Sha256 | None = Field(
+        default=None,
+        description="SHA-256 of the feed's bytes, 64 hex digits; required with "
+        "url, checked when given with path.",
+    )
+    services: FilterValues | None = Field(
+        default=None, description="aws, google: keep prefixes of these services only."
+    )
+    regions: FilterValues | None = Field(
+        default=None, description="aws, atlassian: keep prefixes of these regions only."
+    )
+    scopes: FilterValues | None = Field(
+        default=None, description="google: keep prefixes of these scopes only."
+    )
+    keys: FilterValues | None = Field(
+        default=None, description="github (required): the meta keys to read, e.g. [hooks]."
+    )
+    products: FilterValues | None = Field(
+        default=None, description="atlassian: keep prefixes of these products only."
+    )
+    directions: list[Literal["egress", "ingress"]] | None = Field(
+        default=None,
+        min_length=1,
+        description="atlassian: keep prefixes of these directions (default: egress).",
+    )
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """The filters that are set, by key."""
+        return {
+            key: tuple(values)
+            for key in ("services", "regions", "scopes", "keys", "products", "directions")
+            if (values := getattr(self, key)) is not None
+        }
+
+
 class ConnectionIPs(_Strict):
     """The service's static egress ranges that domains with static IPs allowlist."""
 
     ranges: list[Cidr] = Field(default_factory=list, description="IPv4 and IPv6 CIDR ranges.")
+    feeds: list[FeedSpec] = Field(
+        default_factory=list,
+        description="Published feeds whose ranges are added to ranges (read at plan time).",
+    )
 
 
 class Defaults(_Strict):
@@ -210,10 +308,27 @@ class Domain(_Frozen):
     credentials: Credentials | None = None
 
 
+class Feed(_Frozen):
+    """A feed as the loader resolved it: where to read it and what to keep."""
+
+    format: FeedFormat
+    source: str = Field(description="Absolute file path, or the https:// URL.")
+    is_url: bool = False
+    sha256: str | None = None
+    filters: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
+    label: str = Field(default="", description="Where the feed is written: file:line:column.")
+
+
 class Desired(_Frozen):
-    """The merged, normalised desired state. ``domains`` is sorted by name."""
+    """The merged, normalised desired state. ``domains`` is sorted by name.
+
+    ``connection_ranges`` are the inline ranges until the feeds are read
+    (``reconciler.allowlist.resolve``), then inline and feed ranges together, and
+    ``feeds`` is empty.
+    """
 
     connection_ranges: tuple[str, ...] = ()
+    feeds: tuple[Feed, ...] = ()
     domains: Mapping[str, Domain] = Field(default_factory=dict)
 
     def static_ip_domains(self) -> list[Domain]:

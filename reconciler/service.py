@@ -11,20 +11,27 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from reconciler import __version__, checking
+from reconciler.allowlist import rules
+from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.checking import CheckOptions, Progress
-from reconciler.errors import Blocked, InputError, Location
+from reconciler.errors import Blocked, InputError, Location, MailctlError
 from reconciler.loader import Loaded, load
+from reconciler.model import Desired
 from reconciler.names import NameProblem, normalise_domain
 from reconciler.plan import gates
 from reconciler.plan.builder import build_plan, with_checks
 from reconciler.plan.checking import changed_domains, skipped, targets_of
-from reconciler.plan.document import Checks, GateVerdict, PlanDocument, Source
+from reconciler.plan.document import Checks, FeedRead, GateVerdict, PlanDocument, Source
 from reconciler.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, HistoryRecord, Store
+
+if TYPE_CHECKING:
+    from reconciler.allowlist.fetch import FetchOptions
 
 
 class GateBlocked(Blocked):
@@ -73,16 +80,18 @@ def plan(
     lifted: Collection[str] = (),
     checks: CheckOptions | None = None,
     progress: Progress | None = None,
+    fetch: FetchOptions | None = None,
 ) -> tuple[PlanDocument, Loaded]:
-    """Diff the desired state at ``path`` against the store, then live-check every
-    endpoint the plan would create or change (``checks=None``: skipped, and recorded
-    so)."""
+    """Read the feeds of the desired state at ``path``, diff it against the store, then
+    live-check every endpoint the plan would create or change (``checks=None``:
+    skipped, and recorded so)."""
     loaded = load(path)
+    desired, feeds = feeds_read(loaded.desired, fetch)
     stored = store.read()
     document = build_plan(
-        target=loaded.desired,
+        target=desired,
         stored=stored,
-        source=Source(kind="desired", path=str(path), files=loaded.files, checksum=""),
+        source=Source(kind="desired", path=str(path), files=loaded.files, checksum="", feeds=feeds),
         mailctl_version=__version__,
         last_applied=store.last_applied() if stored.lineage else None,
         inbox_counts=store.inbox_counts() if stored.lineage else {},
@@ -265,3 +274,58 @@ def apply(
             ),
         )
         return Applied(serial=store.apply(request), verdicts=verdicts)
+
+
+def feeds_read(
+    desired: Desired, fetch: FetchOptions | None
+) -> tuple[Desired, tuple[FeedRead, ...]]:
+    """``desired`` with its feeds read into its connection ranges (no I/O without feeds)."""
+    if not desired.feeds:
+        return desired, ()
+    # Imported here: reading feeds needs TLS and HTTP, which validate never does.
+    from reconciler.allowlist.fetch import FetchOptions
+    from reconciler.allowlist.resolve import resolve_feeds
+
+    resolved, reports = resolve_feeds(desired, fetch or FetchOptions())
+    return resolved, tuple(
+        FeedRead(
+            format=r.format,
+            source=_shown(r.source),
+            sha256=r.sha256,
+            ranges=r.ranges,
+            filters={k: tuple(v) for k, v in r.filters.items()},
+        )
+        for r in reports
+    )
+
+
+def _shown(source: str) -> str:
+    """A feed's path relative to the working folder when it is below it (plans are
+    read by reviewers; a CI runner's absolute paths say nothing to them)."""
+    if source.startswith("https://"):
+        return source
+    try:
+        return str(Path(source).relative_to(Path.cwd()))
+    except ValueError:
+        return source
+
+
+def stored_allowlist(store: Store) -> Allowlist:
+    """The allowlist of the stored state: what the firewall should let in now."""
+    state = store.read()
+    if state.lineage is None:
+        raise MailctlError(
+            f"{store.display_url}: the store is empty (nothing applied yet), so there is no "
+            "stored allowlist; apply first, or preview with --from desired PATH"
+        )
+    origin = Origin("stored", state.lineage, state.serial)
+    return rules.build(state.connection_ranges, state.domains.values(), origin)
+
+
+def desired_allowlist(path: Path, store: Store, fetch: FetchOptions | None) -> Allowlist:
+    """The allowlist the desired state at ``path`` would make (feeds read), as a preview;
+    its headers name the store revision it was made against."""
+    desired, _ = feeds_read(load(path).desired, fetch)
+    state = store.read()
+    origin = Origin("desired", state.lineage, state.serial)
+    return rules.build(desired.connection_ranges, desired.domains.values(), origin)

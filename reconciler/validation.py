@@ -175,7 +175,7 @@ def describe(error: Any) -> tuple[str, str]:
         return f"{field} must be a mapping of keys, not {_describe_value(value)}", ""
     if kind == "list_type":
         return f"{field} must be a list, not {_describe_value(value)}", ""
-    if kind in ("host", "env_name", "fingerprint", "cidr", "cidr_host_bits"):
+    if kind in ("host", "env_name", "fingerprint", "cidr", "cidr_host_bits", "sha256", "url"):
         return str(error["msg"]), str(ctx.get("hint", ""))
     return f"{field}: {error['msg']}", ""
 

@@ -30,6 +30,39 @@ EXPECTED: dict[str, list[tuple[str, int, int, str]]] = {
         ("", 5, 7, "'192.0.2.1/24' has host bits set: a range must start at its network address")
     ],
     "cidr_invalid.yaml": [("", 3, 12, "'300.1.1.0/24' is not an IP address or CIDR range")],
+    "feed_bad_sha256.yaml": [("", 6, 15, "sha256 must be 64 hex digits, not '12ab'")],
+    "feed_filter_of_other_format.yaml": [
+        ("", 7, 7, "the github feed has no 'regions' to filter on")
+    ],
+    "feed_github_without_keys.yaml": [
+        ("", 4, 7, "the github feed needs keys: the lists of the meta document to read")
+    ],
+    "feed_http_url.yaml": [
+        (
+            "",
+            5,
+            12,
+            "a feed url must start with https://, not "
+            "'http://ip-ranges.example.com/ip-ranges.json'",
+        )
+    ],
+    "feed_path_and_url.yaml": [("", 4, 7, "the text feed needs exactly one of path and url")],
+    "feed_unknown_format.yaml": [
+        (
+            "",
+            4,
+            15,
+            "format must be one of 'aws', 'google', 'github', 'atlassian' or 'text', not 'azure'",
+        )
+    ],
+    "feed_url_without_pin.yaml": [
+        (
+            "",
+            5,
+            7,
+            "the google feed at https://www.gstatic.com/ipranges/cloud.json has no sha256 pin",
+        )
+    ],
     "credentials_incomplete.yaml": [
         ("", 6, 5, "missing key 'password_env' in credentials of domain a.example.com")
     ],

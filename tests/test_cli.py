@@ -50,7 +50,8 @@ def test_validate_example_prints_one_summary_line(run_mailctl: Run) -> None:
     result = run_mailctl("validate", "examples/domains.yaml")
     assert result.returncode == 0
     assert result.stdout == (
-        "examples/domains.yaml: valid: 6 domains (4 with static IP addresses) in 1 file\n"
+        "examples/domains.yaml: valid: 6 domains (4 with static IP addresses) in 1 file; "
+        "1 feed of connection IPs not read (plan reads them)\n"
     )
     assert result.stderr == ""
 
@@ -71,6 +72,7 @@ def test_validate_json_summary(run_mailctl: Run) -> None:
         "static_ip_domains": 4,
         "files": 1,
         "connection_ranges": 3,
+        "feeds": 1,
     }
     assert document["diagnostics"] == []
 

@@ -30,6 +30,10 @@ SCHEMA_CANNOT_EXPRESS = {
     "host_bad_a_label.yaml": "whether an xn-- label decodes to valid IDNA",
     "static_ip_without_ranges.yaml": "a rule between a domain and the top-level ranges",
     "pin_without_tls.yaml": "a rule between a pin and the resolved security of both endpoints",
+    "feed_url_without_pin.yaml": "a key required only when another key is set",
+    "feed_path_and_url.yaml": "exactly one of two keys",
+    "feed_filter_of_other_format.yaml": "which keys a feed takes depends on its format",
+    "feed_github_without_keys.yaml": "a key required for one value of another key",
     "alias_bomb.yaml": "alias expansion (it is not even validated: expanding it is the attack)",
 }
 

@@ -34,7 +34,7 @@ def test_example_plan_apply_no_changes(tmp_path: Path, run_offline: Run) -> None
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     plan = run_offline("plan", "examples", "--detailed-exitcode", cwd=tmp_path)
     assert plan.returncode == 2, plan.stderr
-    assert "Plan: 6 to create, 0 to update, 0 to delete, 3 range changes." in plan.stdout
+    assert "Plan: 6 to create, 0 to update, 0 to delete, 5 range changes." in plan.stdout
     assert not (tmp_path / ".mailctl").exists()  # a plan writes nothing
     applied = run_offline(
         "apply",
@@ -45,7 +45,7 @@ def test_example_plan_apply_no_changes(tmp_path: Path, run_offline: Run) -> None
         cwd=tmp_path,
     )
     assert applied.returncode == 0, applied.stderr
-    assert "Applied: serial 1 (6 created, 0 updated, 0 deleted, 3 range changes)." in (
+    assert "Applied: serial 1 (6 created, 0 updated, 0 deleted, 5 range changes)." in (
         applied.stdout
     )
     assert (tmp_path / ".mailctl" / "state.db").exists()

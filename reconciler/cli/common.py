@@ -15,6 +15,7 @@ from reconciler.plan.gates import OVERRIDES
 from reconciler.store.base import Store
 
 if TYPE_CHECKING:
+    from reconciler.allowlist.fetch import FetchOptions
     from reconciler.checking import CheckOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,19 +94,60 @@ def _pin(
     return pinned
 
 
+def target_options(func: F) -> F:
+    """Options of everything mailctl connects to: mail servers (checks) and feed URLs."""
+    func = click.option(
+        "--resolve",
+        "pinned",
+        multiple=True,
+        metavar="HOST=ADDRESS",
+        callback=_pin,
+        help="Connect to HOST at ADDRESS instead of its DNS answer (repeatable), e.g. to "
+        "prove a new server before DNS moves. The address is still judged by the target guard.",
+    )(func)
+    func = click.option(
+        "--ca-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Verify certificates against this CA bundle instead of the system's.",
+    )(func)
+    return click.option(
+        "--allow-private-targets",
+        is_flag=True,
+        help="Let mailctl connect to loopback, private and link-local addresses (refused "
+        "by default: a pull request must not turn CI into a port scanner). Also: "
+        "MAILCTL_ALLOW_PRIVATE_TARGETS=1.",
+    )(func)
+
+
+def feed_timeout_option(func: F) -> F:
+    return click.option(
+        "--feed-timeout",
+        type=click.FloatRange(min=1, max=600),
+        default=30.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Time one https:// feed of connection_ips may take to download.",
+    )(func)
+
+
+def fetch_options_from(params: dict[str, Any]) -> FetchOptions:
+    """The feed download options; reads the shared target options without taking them."""
+    from reconciler.allowlist.fetch import FetchOptions
+    from reconciler.checking import allow_private_from_env
+
+    return FetchOptions(
+        timeout=params.pop("feed_timeout"),
+        allow_private=params["allow_private_targets"] or allow_private_from_env(os.environ),
+        ca_file=params["ca_file"],
+        pinned=params["pinned"],
+    )
+
+
 def check_options(*, skippable: bool) -> Callable[[F], F]:
-    """Options of the live checks; ``skippable`` adds --no-checks."""
+    """Options of the live checks (and of feed downloads); ``skippable`` adds --no-checks."""
 
     def decorate(func: F) -> F:
-        func = click.option(
-            "--resolve",
-            "pinned",
-            multiple=True,
-            metavar="HOST=ADDRESS",
-            callback=_pin,
-            help="Check HOST at ADDRESS instead of its DNS answer (repeatable), e.g. to prove "
-            "a new server before DNS moves. The address is still judged by the target guard.",
-        )(func)
+        func = target_options(func)
         func = click.option(
             "--check-pool",
             type=click.IntRange(min=1, max=512),
@@ -120,18 +162,6 @@ def check_options(*, skippable: bool) -> Callable[[F], F]:
             show_default=True,
             metavar="SECONDS",
             help="Total time one endpoint's check may take; every step also has a timeout.",
-        )(func)
-        func = click.option(
-            "--ca-file",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="Verify certificates against this CA bundle instead of the system's.",
-        )(func)
-        func = click.option(
-            "--allow-private-targets",
-            is_flag=True,
-            help="Let checks connect to loopback, private and link-local addresses (refused "
-            "by default: a pull request must not turn CI into a port scanner). Also: "
-            "MAILCTL_ALLOW_PRIVATE_TARGETS=1.",
         )(func)
         if skippable:
             func = click.option(

@@ -20,6 +20,7 @@ COMMANDS = {
     "show": "reconciler.cli.inspect",
     "history": "reconciler.cli.inspect",
     "export": "reconciler.cli.inspect",
+    "allowlist": "reconciler.cli.allowlist",
 }
 
 

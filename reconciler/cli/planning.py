@@ -9,10 +9,14 @@ from typing import Any
 import click
 
 from reconciler import identity, service
+from reconciler.allowlist.formats import Format
+from reconciler.cli.allowlist import format_option, write_allowlists
 from reconciler.cli.common import (
     check_options,
     check_options_from,
     colour,
+    feed_timeout_option,
+    fetch_options_from,
     gate_options,
     lifted_gates,
     lock_timeout_option,
@@ -34,6 +38,7 @@ from reconciler.fsutil import write_atomic
 from reconciler.plan import gates
 from reconciler.plan.document import GateVerdict, PlanDocument
 from reconciler.render import plan_github, plan_markdown, plan_text
+from reconciler.store.base import Store
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
 
@@ -105,6 +110,7 @@ def _output_options(func: Any) -> Any:
 @_output_options
 @state_option
 @check_options(skippable=True)
+@feed_timeout_option
 @gate_options
 def plan(
     path: Path,
@@ -128,10 +134,11 @@ def plan(
       mailctl plan domains.yaml --detailed-exitcode   # 0 none, 2 changes
     """
     lifted = lifted_gates(overrides)
+    fetch = fetch_options_from(overrides)
     options = check_options_from(overrides)
     with opened_store(state_url) as store, CheckProgress() as progress:
         try:
-            document, loaded = service.plan(path, store, lifted, options, progress)
+            document, loaded = service.plan(path, store, lifted, options, progress, fetch)
         except InputError as exc:
             report_input_error(exc, "github" if fmt == "github" else "text", path)
             sys.exit(EXIT_ERROR)
@@ -153,15 +160,25 @@ def plan(
     metavar="SECONDS",
     help="A saved plan whose live checks are older than this is checked again first.",
 )
+@click.option(
+    "--allowlist-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="After storing, write the allowlists of the stored state here (as mailctl "
+    "allowlist --out DIR), so CI can publish them in the same job.",
+)
+@format_option("--allowlist-format", help_prefix="Allowlist formats for --allowlist-dir.")
 @state_option
 @lock_timeout_option
 @check_options(skippable=True)
+@feed_timeout_option
 @gate_options
 def apply(
     source: Path,
     auto_approve: bool,
     actor: str | None,
     max_check_age: float,
+    allowlist_dir: Path | None,
+    formats: tuple[Format, ...],
     state_url: str | None,
     lock_timeout: float,
     **overrides: Any,
@@ -180,6 +197,7 @@ def apply(
       mailctl apply domains.yaml --auto-approve --actor ci
     """
     lifted = lifted_gates(overrides)
+    fetch = fetch_options_from(overrides)
     options = check_options_from(overrides)
     who = identity.actor(actor)
     fresh = None
@@ -191,13 +209,14 @@ def apply(
                 click.echo("Live checks run again (the plan's were too old) failed.", err=True)
         else:
             try:
-                document, loaded = service.plan(source, store, lifted, options, progress)
+                document, loaded = service.plan(source, store, lifted, options, progress, fetch)
             except InputError as exc:
                 report_input_error(exc, "text", source)
                 sys.exit(EXIT_ERROR)
             show_diagnostics(loaded.warnings, "text")
             click.echo(render(document, "text"), nl=False)
             if not document.has_changes():
+                _publish(store, allowlist_dir, formats)
                 sys.exit(EXIT_OK)
             if document.checks.status == "failed" and "checks" not in lifted:
                 sys.exit(EXIT_CHECK_FAILED)
@@ -213,15 +232,33 @@ def apply(
             lock_timeout=lock_timeout,
             fresh_checks=fresh,
         )
-    if result.serial is None:
-        click.echo("No changes to apply.")
+        if result.serial is None:
+            click.echo("No changes to apply.")
+        else:
+            summary = document.summary
+            ranges = plural(summary.ranges_added + summary.ranges_removed, "range change")
+            click.echo(
+                f"Applied: serial {result.serial} ({summary.create} created, "
+                f"{summary.update} updated, {summary.delete} deleted, {ranges})."
+            )
+        _publish(store, allowlist_dir, formats)
+
+
+def _publish(store: Store, out: Path | None, formats: tuple[Format, ...]) -> None:
+    """Write the stored state's allowlists into ``out`` (when given). The store is
+    already written: a failure here says so, and mailctl allowlist can be run again."""
+    if out is None:
         return
-    summary = document.summary
-    ranges = plural(summary.ranges_added + summary.ranges_removed, "range change")
-    click.echo(
-        f"Applied: serial {result.serial} ({summary.create} created, {summary.update} updated, "
-        f"{summary.delete} deleted, {ranges})."
-    )
+    if store.read().lineage is None:
+        click.echo("No allowlists written: the store is empty.")
+        return
+    try:
+        write_allowlists(service.stored_allowlist(store), out, formats)
+    except MailctlError as exc:
+        raise MailctlError(
+            f"the apply is stored, but writing the allowlists failed: {exc}; "
+            f"write them with: mailctl allowlist --out {out}"
+        ) from exc
 
 
 def _confirm(auto_approve: bool, where: str) -> None:

@@ -77,6 +77,11 @@ def validate(path: Path, fmt: str) -> None:
         f"{path}: valid: {plural(counts['domains'], 'domain')} "
         f"({counts['static_ip_domains']} with static IP addresses) in "
         f"{plural(counts['files'], 'file')}"
+        + (
+            f"; {plural(counts['feeds'], 'feed')} of connection IPs not read (plan reads them)"
+            if counts["feeds"]
+            else ""
+        )
     )
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from reconciler.errors import Location
 from reconciler.model import Desired
 from reconciler.plan import gates
+from reconciler.plan.allowlist import allowlist_delta
 from reconciler.plan.diff import diff, drift, range_delta
 from reconciler.plan.document import (
     Checks,
@@ -72,6 +73,9 @@ def build_plan(
         ),
         changes=changes,
         ranges=ranges,
+        allowlist=allowlist_delta(
+            stored.connection_ranges, stored.domains, target.connection_ranges, target.domains
+        ),
         drift=drifted,
         summary=summary,
     )

@@ -71,6 +71,36 @@ class RangeDelta(_Frozen):
     removed: tuple[str, ...] = ()
 
 
+class AllowlistDelta(_Frozen):
+    """Explanatory: whose allowlist files an apply (with ``--allowlist-dir``) writes anew.
+
+    A domain's files change when the collapsed connection ranges change (all static-IP
+    domains at once) or when its own mail hosts or ports change.
+    """
+
+    added: tuple[str, ...] = Field(default=(), description="Domains that start using static IPs.")
+    changed: tuple[str, ...] = Field(default=(), description="Domains whose rules change.")
+    removed: tuple[str, ...] = Field(
+        default=(), description="Domains whose files are removed (static IPs off, or deleted)."
+    )
+    sources_changed: bool = Field(
+        default=False, description="The collapsed connection ranges change."
+    )
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+class FeedRead(_Frozen):
+    """Explanatory: a published feed as the plan read it."""
+
+    format: str
+    source: str = Field(description="The file path or https:// URL.")
+    sha256: str = Field(description="SHA-256 of the bytes read.")
+    ranges: int = Field(description="Ranges the feed contributed after its filters.")
+    filters: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
 class DriftItem(_Frozen):
     """A difference between the store and what the last apply wrote: someone changed
     the store outside mailctl. Explanatory; the plan's changes already undo it."""
@@ -101,6 +131,7 @@ class Source(_Frozen):
     files: tuple[str, ...] = ()
     checksum: str = Field(description="Content checksum of the target state.")
     rollback_to: int | None = None
+    feeds: tuple[FeedRead, ...] = ()
 
 
 class TargetState(_Frozen):
@@ -160,6 +191,7 @@ class PlanDocument(_Frozen):
     target: TargetState
     changes: tuple[Change, ...] = ()
     ranges: RangeDelta = RangeDelta()
+    allowlist: AllowlistDelta = AllowlistDelta()
     drift: tuple[DriftItem, ...] = ()
     summary: Summary = Summary()
     gates: tuple[GateVerdict, ...] = ()

@@ -31,7 +31,14 @@ GITHUB_COMMENT_LIMIT = 65_536
 # the handful of gates mailctl evaluates it stays far below this.
 MIN_LIMIT = 8_192
 
-_KINDS = ("failed checks", "check warnings", "changes", "range changes", "drift entries")
+_KINDS = (
+    "failed checks",
+    "check warnings",
+    "changes",
+    "range changes",
+    "allowlist entries",
+    "drift entries",
+)
 _CHECK_MARKS = {"passed": "✅", "failed": "⛔", "skipped": "⚠️", "not_run": ""}
 
 
@@ -52,6 +59,7 @@ def render(
         "check warnings": plan_markdown_checks.warnings(plan.checks),
         "changes": _changes(plan.changes, plan_checks.failed_by_domain(plan.checks)),
         "range changes": _ranges(plan),
+        "allowlist entries": _allowlist(plan),
         "drift entries": _drift(plan),
     }
     counts = {
@@ -59,6 +67,7 @@ def render(
         "check warnings": sum(len(e.result.warnings) for e in plan.checks.endpoints),
         "changes": len(plan.changes),
         "range changes": len(plan.ranges.added) + len(plan.ranges.removed),
+        "allowlist entries": sum(1 for _ in plan_text.allowlist_entries(plan.allowlist)),
         "drift entries": len(plan.drift),
     }
     # Every checked endpoint, in one part: the first thing dropped, so it is added last.
@@ -131,9 +140,13 @@ def _head(plan: PlanDocument) -> str:
         f"| to delete | {s.delete} |",
         f"| unchanged | {s.unchanged} |",
         f"| connection ranges | +{s.ranges_added} / -{s.ranges_removed} |",
+        f"| allowlist files | {plan_text.allowlist_totals(plan.allowlist)} |",
         f"| drift (changed outside mailctl) | {s.drifted} |",
         f"| inboxes affected | {s.inboxes_affected} |",
     ]
+    if plan.source.feeds:
+        lines += ["", "Feeds read:", ""]
+        lines += [f"- {clipped(plan_text.feed_text(f))}" for f in plan.source.feeds]
     if plan_text.shows_gates(plan):
         lines += [
             "",
@@ -202,6 +215,14 @@ def _ranges(plan: PlanDocument) -> Iterator[str]:
         for cidr in ranges:
             yield f"{heading}\n- {word} {code(cidr)}"
             heading = ""
+
+
+def _allowlist(plan: PlanDocument) -> Iterator[str]:
+    heading = "\n\n### Allowlist files\n\nWritten by `mailctl apply --allowlist-dir`:\n"
+    words = {"+": "added", "~": "changed", "-": "removed"}
+    for symbol, name, why in plan_text.allowlist_entries(plan.allowlist):
+        yield f"{heading}\n- {words[symbol]} {code(name)}: {escape(why)}"
+        heading = ""
 
 
 def _drift(plan: PlanDocument) -> Iterator[str]:

@@ -20,9 +20,11 @@ import click
 from reconciler.checks.evidence import CheckTarget
 from reconciler.model import Domain, Endpoint
 from reconciler.plan.document import (
+    AllowlistDelta,
     Change,
     Checks,
     DriftItem,
+    FeedRead,
     FieldChange,
     GateVerdict,
     PlanDocument,
@@ -32,6 +34,7 @@ from reconciler.render import plan_checks
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 _COLOURS = {"create": "green", "update": "yellow", "delete": "red"}
+_SYMBOL_COLOURS = {"+": "green", "~": "yellow", "-": "red"}
 _CHECK_COLOURS = {"passed": "green", "failed": "red", "skipped": "yellow"}
 _INDENT = "    "
 
@@ -143,6 +146,43 @@ def totals(plan: PlanDocument) -> str:
     return f"{s.create} to create, {s.update} to update, {s.delete} to delete, {ranges}"
 
 
+# Long lists (thousands of ranges on a feed's first plan) are cut here; the JSON plan
+# always lists every one.
+LIST_LIMIT = 100
+
+
+def capped(items: tuple[str, ...], limit: int = LIST_LIMIT) -> tuple[tuple[str, ...], int]:
+    """The first ``limit`` items and how many were left out."""
+    return items[:limit], max(0, len(items) - limit)
+
+
+def more(left_out: int) -> str:
+    return f"… and {left_out:,} more (the JSON plan lists every one)"
+
+
+def feed_text(feed: FeedRead) -> str:
+    """``aws feed https://…: 1,234 ranges (services EC2; sha256 0f1e2d3c4b5a…)``."""
+    filters = "; ".join(f"{key} {', '.join(values)}" for key, values in feed.filters.items())
+    detail = f"{filters}; " if filters else ""
+    return (
+        f"{feed.format} feed {feed.source}: {plural(feed.ranges, 'range', 'ranges')} "
+        f"({detail}sha256 {feed.sha256[:12]}…)"
+    )
+
+
+def allowlist_totals(delta: AllowlistDelta) -> str:
+    """``2 added, 5 changed, 1 removed``."""
+    return f"{len(delta.added)} added, {len(delta.changed)} changed, {len(delta.removed)} removed"
+
+
+def allowlist_entries(delta: AllowlistDelta) -> Iterator[tuple[str, str, str]]:
+    """(symbol, domain, why) for every domain whose allowlist files change."""
+    why = "connection ranges change" if delta.sources_changed else "mail hosts or ports change"
+    yield from (("+", name, "starts using static IPs") for name in delta.added)
+    yield from (("~", name, why) for name in delta.changed)
+    yield from (("-", name, "files removed") for name in delta.removed)
+
+
 def drift_text(item: DriftItem) -> str:
     """``changed outside mailctl: smtp.port 587 -> 25`` / ``added outside mailctl``."""
     text = f"{item.kind} outside mailctl"
@@ -202,8 +242,24 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
     if plan.ranges.added or plan.ranges.removed:
         yield ""
         yield out("Connection ranges:")
-        yield from (out(f"{_INDENT}+ {r}", fg="green") for r in plan.ranges.added)
-        yield from (out(f"{_INDENT}- {r}", fg="red") for r in plan.ranges.removed)
+        for symbol, ranges in (("+", plan.ranges.added), ("-", plan.ranges.removed)):
+            shown, left_out = capped(ranges)
+            fg = _SYMBOL_COLOURS[symbol]
+            yield from (out(f"{_INDENT}{symbol} {r}", fg=fg) for r in shown)
+            if left_out:
+                yield out(f"{_INDENT}{more(left_out)}")
+    if plan.source.feeds:
+        yield ""
+        yield out("Feeds read:")
+        yield from (out(f"{_INDENT}{feed_text(f)}") for f in plan.source.feeds)
+    if plan.allowlist:
+        yield ""
+        yield out(f"Allowlist files ({allowlist_totals(plan.allowlist)}):")
+        entries = list(allowlist_entries(plan.allowlist))
+        for symbol, name, why in entries[:LIST_LIMIT]:
+            yield out(f"{_INDENT}{symbol} {name}: {why}", fg=_SYMBOL_COLOURS[symbol])
+        if len(entries) > LIST_LIMIT:
+            yield out(f"{_INDENT}{more(len(entries) - LIST_LIMIT)}")
     if plan.drift:
         yield ""
         yield out("Drift (the store was changed outside mailctl since the last apply):")

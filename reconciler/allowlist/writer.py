@@ -1,0 +1,277 @@
+"""Write allowlist files into a folder: atomically, only when their content changes, and
+removing only files that mailctl itself wrote there.
+
+The folder holds a manifest (``.mailctl-allowlist.json``) of every file mailctl wrote,
+with the rules checksum, lineage and serial each was rendered from. It serves three ends:
+
+* **unchanged files stay untouched.** A file's header names the serial it was made at,
+  so a later apply that changes other domains would change every header. When the rules
+  a file expresses (its checksum) and the store's lineage are what the manifest recorded,
+  the file is rendered again *as of the recorded serial*; equal bytes on disk are left
+  alone (mtime kept), so Git and the firewall tooling see real changes only. A file
+  edited by hand no longer matches and is restored.
+* **removal is safe.** Files of domains that no longer use static IPs are removed only
+  when the manifest lists them; a file mailctl did not write is never deleted, nor
+  overwritten: a run that would overwrite one stops before writing anything.
+* **a crash loses nothing.** The manifest is written first with old and new files
+  together, then each file atomically, then stale files are removed and the manifest
+  is written again: whatever moment a run dies at, every file mailctl wrote is listed.
+
+Two runs on one folder are kept apart by an exclusive lock on ``.mailctl-allowlist.lock``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from reconciler.allowlist.formats import Format
+from reconciler.allowlist.rules import Allowlist, Origin
+from reconciler.errors import InputError, Location, MailctlError
+from reconciler.fsutil import write_atomic, write_atomic_many
+
+MANIFEST = ".mailctl-allowlist.json"
+LOCK = ".mailctl-allowlist.lock"
+MANIFEST_FORMAT = 1
+COMBINED = "all"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the manifest records of one (format, domain or combined) rendering."""
+
+    files: tuple[str, ...]
+    checksum: str
+    lineage: str | None
+    serial: int
+    kind: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "files": list(self.files),
+            "checksum": self.checksum,
+            "lineage": self.lineage,
+            "serial": self.serial,
+            "origin": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a write did, file names relative to the folder."""
+
+    written: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return (
+            f"{len(self.written)} written, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed"
+        )
+
+
+def _key(fmt: str, stem: str) -> str:
+    return f"{fmt}:{stem}"
+
+
+def _read_manifest(out: Path) -> dict[str, Entry]:
+    path = out / MANIFEST
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise InputError.single(Location(str(path)), f"cannot read: {exc.strerror}") from None
+    fix = "it is mailctl's record of the files it wrote; restore it, or empty the folder"
+    try:
+        data = json.loads(raw)
+        if data.get("format") != MANIFEST_FORMAT:
+            raise InputError.single(
+                Location(str(path)),
+                f"manifest format {data.get('format')!r} is not one this mailctl reads",
+                "upgrade mailctl, or write the allowlists into another folder",
+            )
+        return {
+            key: Entry(
+                files=tuple(str(f) for f in value["files"]),
+                checksum=str(value["checksum"]),
+                lineage=value["lineage"],
+                serial=int(value["serial"]),
+                kind=str(value["origin"]),
+            )
+            for key, value in data["entries"].items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InputError.single(Location(str(path)), "manifest is damaged", fix) from None
+
+
+def _manifest_bytes(entries: dict[str, Entry]) -> bytes:
+    body = {
+        "format": MANIFEST_FORMAT,
+        "note": "files written by mailctl allowlist; mailctl removes only these",
+        "entries": {key: entries[key].as_json() for key in sorted(entries)},
+    }
+    return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    with (out / LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise MailctlError(
+                f"{out}: another mailctl is writing allowlists into this folder; "
+                "try again when it has finished"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    key: str
+    entry: Entry
+    files: tuple[tuple[str, bytes], ...]
+
+
+def _parts(allowlist: Allowlist) -> Iterator[tuple[str, Allowlist]]:
+    """(stem, allowlist) of every file set: each domain alone, then all of them."""
+    for rule in allowlist.domains:
+        yield rule.domain, allowlist.for_domain(rule)
+    yield COMBINED, allowlist
+
+
+def _render(
+    allowlist: Allowlist, formats: Sequence[Format], recorded: dict[str, Entry]
+) -> list[_Rendered]:
+    """Every file, rendered as of the serial the manifest recorded when its rules and
+    lineage are unchanged (see the module docstring), else as of the current serial."""
+    if not allowlist.domains:
+        return []
+    origin = allowlist.origin
+    rendered = []
+    for stem, part in _parts(allowlist):
+        checksum = part.checksum
+        for fmt in formats:
+            key = _key(fmt.name, stem)
+            before = recorded.get(key)
+            same = (
+                before is not None
+                and before.checksum == checksum
+                and before.lineage == origin.lineage
+                and before.kind == origin.kind
+            )
+            as_of = (
+                replace(part, origin=Origin(origin.kind, origin.lineage, before.serial))
+                if (same and before is not None)
+                else part
+            )
+            files = tuple(fmt.render(as_of, stem))
+            entry = Entry(
+                files=tuple(name for name, _ in files),
+                checksum=checksum,
+                lineage=origin.lineage,
+                serial=as_of.origin.serial,
+                kind=origin.kind,
+            )
+            rendered.append(_Rendered(key, entry, files))
+    return rendered
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()
+    except FileNotFoundError:
+        return False
+
+
+def _put(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
+    if _same_bytes(path, data):
+        return False
+    write_atomic(path, data)
+    return True
+
+
+def _sync_folder(out: Path) -> None:
+    """Make the renames and removals durable (the files themselves were synced)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(out, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
+    """Bring ``out`` to the files of ``allowlist`` in ``formats``. Files of formats not
+    asked for this time are left as they are."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MailctlError(f"{out}: cannot create the folder: {exc.strerror}") from None
+    with _locked(out):
+        return _write(out, allowlist, formats)
+
+
+def _write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
+    recorded = _read_manifest(out)
+    rendered = _render(allowlist, formats, recorded)
+    owned = {name for entry in recorded.values() for name in entry.files}
+    names = {name for item in rendered for name, _ in item.files}
+    foreign = sorted(n for n in names if n not in owned and (out / n).exists())
+    if foreign:
+        raise InputError.single(
+            Location(str(out / foreign[0])),
+            f"exists and was not written by mailctl ({len(foreign)} such file"
+            f"{'s' if len(foreign) > 1 else ''}); nothing was written",
+            f"move it away, or write the allowlists into another folder (--out); "
+            f"mailctl lists the files it wrote in {MANIFEST}",
+        )
+    asked = {fmt.name for fmt in formats}
+    kept = {k: e for k, e in recorded.items() if k.split(":", 1)[0] not in asked}
+    new = {item.key: item.entry for item in rendered}
+    stale = sorted(
+        name
+        for key, entry in recorded.items()
+        if key not in kept
+        for name in entry.files
+        if name not in names
+    )
+    written: list[str] = []
+    unchanged: list[str] = []
+    try:
+        _put(out / MANIFEST, _manifest_bytes({**recorded, **new}))
+        changed: list[tuple[Path, bytes]] = []
+        for item in rendered:
+            for name, data in item.files:
+                if _same_bytes(out / name, data):
+                    unchanged.append(name)
+                else:
+                    changed.append((out / name, data))
+                    written.append(name)
+        write_atomic_many(changed)
+        for name in stale:
+            with contextlib.suppress(FileNotFoundError):
+                (out / name).unlink()
+        _put(out / MANIFEST, _manifest_bytes({**kept, **new}))
+    except OSError as exc:
+        raise MailctlError(
+            f"{out}: cannot write allowlist files: {exc.strerror}; "
+            "each file is whole, old or new, and listed in the manifest: run again"
+        ) from None
+    _sync_folder(out)
+    return Report(tuple(sorted(written)), tuple(sorted(unchanged)), tuple(stale))
