@@ -15,6 +15,7 @@ from reconciler.fsutil import write_atomic
 from reconciler.state import flatten
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
+SHOWN_RANGES = 10  # a feed may bring thousands; the text view is for a person
 
 
 @click.command()
@@ -45,7 +46,11 @@ def show(fmt: str, state_url: str | None) -> None:
         click.echo(f"{where}: empty (no apply yet)")
         return
     click.echo(f"{where}: lineage {state.lineage}, serial {state.serial}")
-    click.echo(f"connection ranges: {', '.join(state.connection_ranges) or '(none)'}")
+    ranges = state.connection_ranges
+    shown = ", ".join(ranges[:SHOWN_RANGES]) or "(none)"
+    if len(ranges) > SHOWN_RANGES:
+        shown += f", … ({len(ranges):,} in all; --format json lists every one)"
+    click.echo(f"connection ranges: {shown}")
     click.echo(plural(len(state.domains), "domain") + ":")
     for name, d in state.domains.items():
         flags = [

@@ -8,7 +8,9 @@
   warning a ``::warning`` the same way;
 * every change becomes a ``::notice`` — a ``::warning`` when it downgrades security or
   deletes a domain that has connected inboxes — pointing at the domain in the YAML when
-  the plan knows where it is written (deletes do not: the domain is no longer there).
+  the plan knows where it is written (deletes do not: the domain is no longer there);
+* connection-range changes and the domains whose allowlist files change make one
+  ``::notice`` (ranges counted, at most :data:`ANNOTATIONS` domains named).
 
 GitHub shows only the first :data:`ANNOTATIONS` errors and as many warnings of a step,
 so the gates and checks come first; check annotations beyond that are not written, and
@@ -49,7 +51,21 @@ def render(plan: PlanDocument) -> str:
     if any(more.values()):
         lines.append(_more(more))
     lines += [_change(change) for change in plan.changes]
+    if plan.allowlist or plan.ranges.added or plan.ranges.removed:
+        lines.append(_allowlist(plan))
     return "\n".join(lines)
+
+
+def _allowlist(plan: PlanDocument) -> str:
+    """One notice: the connection-range changes and whose allowlist files change."""
+    parts = [f"connection ranges +{len(plan.ranges.added)} -{len(plan.ranges.removed)}"]
+    entries = [f"{symbol}{name}" for symbol, name, _ in plan_text.allowlist_entries(plan.allowlist)]
+    if entries:
+        shown = ", ".join(entries[:ANNOTATIONS])
+        rest = f" and {len(entries) - ANNOTATIONS} more" if len(entries) > ANNOTATIONS else ""
+        parts.append(f"allowlist files {plan_text.allowlist_totals(plan.allowlist)}: {shown}{rest}")
+    title = escape_property("mailctl allowlists")
+    return f"::notice title={title}::{escape_data('; '.join(parts))}"
 
 
 def _props(source: Place | None, title: str) -> str:

@@ -215,3 +215,17 @@ def test_a_file_mailctl_did_not_write_stops_the_apply_s_allowlists_only(
     ]
     shown = run_offline("show", "--format", "json", cwd=project)
     assert json.loads(shown.stdout)["serial"] == 1
+
+
+def test_show_names_the_first_ranges_and_how_many_there_are(
+    project: Path, run_offline: Run
+) -> None:
+    feed = project / "examples" / "egress-ranges.txt"
+    feed.write_text("".join(f"198.18.{i}.0/24\n" for i in range(20)))
+    run_offline("apply", "examples", "--auto-approve", cwd=project)
+    shown = run_offline("show", cwd=project)
+    line = next(x for x in shown.stdout.splitlines() if x.startswith("connection ranges:"))
+    assert line.count("/") == 10
+    assert line.endswith("… (23 in all; --format json lists every one)")
+    listed = json.loads(run_offline("show", "--format", "json", cwd=project).stdout)
+    assert len(listed["connection_ranges"]) == 23
