@@ -75,6 +75,7 @@ def test_an_apply_with_nothing_to_change_keeps_every_file(project: Path, run_off
     assert again.returncode == 0, again.stderr
     assert "0 written, 35 unchanged, 0 removed" in again.stdout
     assert tree(project / "fw") == before
+    load_in_namespaces(files_of(project / "fw"))
 
 
 def test_a_domain_that_turns_static_ips_off_loses_its_files_at_the_next_apply(
@@ -110,6 +111,7 @@ def test_a_domain_that_turns_static_ips_off_loses_its_files_at_the_next_apply(
     )
     assert not list((project / "fw").glob("example.com.*"))
     assert (project / "fw" / "firewall-team-notes.md").read_text() == "ours\n"
+    load_in_namespaces(files_of(project / "fw"))
 
 
 def test_a_new_feed_range_shows_in_the_plan_and_changes_every_domains_files(
@@ -128,6 +130,7 @@ def test_a_new_feed_range_shows_in_the_plan_and_changes_every_domains_files(
     )
     assert "35 written, 0 unchanged, 0 removed" in applied.stdout
     assert "198.18.0.0/15" in (project / "fw" / "legacy.example.org.nft").read_text()
+    load_in_namespaces(files_of(project / "fw"))
 
 
 def test_desired_preview_writes_what_an_apply_would(project: Path, run_offline: Run) -> None:
@@ -140,6 +143,7 @@ def test_desired_preview_writes_what_an_apply_would(project: Path, run_offline: 
     files = files_of(project / "preview")
     assert "desired state, not applied" in files["all.nft"].decode()
     assert json.loads(files["all.json"])["domains"][0]["domain"] == "example.com"
+    load_in_namespaces(files)
 
 
 def test_a_bad_feed_entry_names_the_feed_and_entry_and_nothing_is_written(

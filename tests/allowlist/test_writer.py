@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,24 @@ from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Allowlist, Origin, build
 from reconciler.errors import InputError, MailctlError
 from reconciler.model import Domain, Endpoint
+from tests.allowlist.formats_support import is_firewall_file, load_in_namespaces
 
 ALL = tuple(FORMATS.values())
 RANGES = ("192.0.2.0/28", "198.51.100.0/24", "2001:db8:10::/48")
 OLD = 1_000_000_000  # an mtime (2001) that no write of this test can produce
+
+
+@pytest.fixture(autouse=True)
+def firewall_tools_accept_what_was_written(tmp_path: Path) -> Iterator[None]:
+    """Whatever a test leaves in its folders, the real tools must load."""
+    yield
+    files = {
+        str(p.relative_to(tmp_path.parent)): p.read_bytes()
+        for p in tmp_path.parent.rglob("*")
+        if p.is_file() and is_firewall_file(p.name)
+    }
+    if files:
+        load_in_namespaces(files)
 
 
 def domain(name: str, static: bool = True, smtp_port: int = 587) -> Domain:
