@@ -56,19 +56,10 @@ def run(
     progress: Progress | None = None,
 ) -> Checks:
     """Check every target; the evidence section for a plan (or for ``mailctl check``)."""
-    from reconciler.checks.resolve import Resolver, system_resolver
+    from reconciler.checks.resolve import pinned_resolver, system_resolver
     from reconciler.checks.runner import run_checks
 
-    resolver: Resolver = system_resolver
-    if options.pinned:
-        pinned = {name.lower(): list(addrs) for name, addrs in options.pinned.items()}
-
-        async def resolve(host: str, port: int) -> Sequence[str]:
-            if host in pinned:
-                return pinned[host]
-            return await system_resolver(host, port)
-
-        resolver = resolve
+    resolver = pinned_resolver(options.pinned, system_resolver)
     started = datetime.now(UTC)
     if progress is not None:
         progress.start(len(targets))

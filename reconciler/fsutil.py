@@ -13,18 +13,7 @@ from pathlib import Path
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, fsync it,
     then rename it over ``path``. On any failure ``path`` is left as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
+    write_atomic_many([(path, data)])
 
 
 def write_atomic_many(files: Sequence[tuple[Path, bytes]], workers: int = 16) -> None:
@@ -35,6 +24,9 @@ def write_atomic_many(files: Sequence[tuple[Path, bytes]], workers: int = 16) ->
     sync after another pays a commit each: thousands of allowlist files took seconds);
     only then are they renamed into place, in order. On any failure no temporary file
     is left, and the files renamed so far stay new, the rest old.
+
+    A new file gets the mode the umask gives (``mkstemp`` alone would make it 0600,
+    unreadable to the firewall tooling that consumes it); a replaced file keeps its mode.
     """
     temps: list[tuple[Path, Path]] = []
     renamed = 0
@@ -44,9 +36,13 @@ def write_atomic_many(files: Sequence[tuple[Path, bytes]], workers: int = 16) ->
             fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             temps.append((Path(name), path))
             with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), _mode(path))
                 handle.write(data)
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(temps)))) as pool:
-            list(pool.map(_sync_file, (temp for temp, _ in temps)))
+        if len(temps) == 1:
+            sync(temps[0][0])
+        else:
+            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(temps)))) as pool:
+                list(pool.map(sync, (temp for temp, _ in temps)))
         for temp, path in temps:
             temp.replace(path)
             renamed += 1
@@ -57,7 +53,27 @@ def write_atomic_many(files: Sequence[tuple[Path, bytes]], workers: int = 16) ->
         raise
 
 
-def _sync_file(path: Path) -> None:
+def _mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    # The only way to read the umask is to set it; done once, before any thread writes.
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0o022)
+        os.umask(_UMASK)
+    return _UMASK
+
+
+_UMASK: int | None = None
+
+
+def sync(path: Path) -> None:
+    """fsync a file, or a folder (which makes the renames and removals in it durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -143,7 +143,27 @@ def _single(parsed: list[_Parsed], key: str, out: _Collector) -> _Parsed | None:
     return owners[0] if owners else None
 
 
-def _feeds(item: _Parsed, out: _Collector) -> tuple[Feed, ...]:
+def _inside(
+    root: Path, item: _Parsed, written: str, where: tuple[str | int, ...], out: _Collector
+) -> str | None:
+    """The feed file ``written`` (relative to its YAML file) as an absolute path, if it
+    stays inside ``root`` (the folder mailctl was pointed at) or the working folder
+    (the checkout, in CI), links resolved. A pull request must not make CI read a
+    runner's other files into a plan."""
+    target = (Path(item.doc.name).parent / written).resolve()
+    allowed = (root, Path.cwd().resolve())
+    if Path(written).is_absolute() or not any(target.is_relative_to(a) for a in allowed):
+        out.error(
+            item.doc.locate((*where, "path"), key=True),
+            f"the feed path {written!r} leads outside the folder mailctl reads",
+            "keep feed files with the domains files (a path relative to this file, "
+            "without leaving the folder), or use url: with sha256:",
+        )
+        return None
+    return str(target)
+
+
+def _feeds(root: Path, item: _Parsed, out: _Collector) -> tuple[Feed, ...]:
     """The file's feeds, resolved: paths made absolute (relative to the YAML file),
     and every rule the schema cannot say checked here, where it can be located."""
     assert item.spec.connection_ips is not None
@@ -180,12 +200,14 @@ def _feeds(item: _Parsed, out: _Collector) -> tuple[Feed, ...]:
                 "the github feed needs keys: the lists of the meta document to read",
                 "e.g. keys: [hooks]; the meta document lists hooks, web, api, git, actions, …",
             )
-        if len(out.errors) > errors_before:
+        source = spec.url
+        if spec.path is not None and spec.url is None:
+            source = _inside(root, item, spec.path, where, out)
+        if len(out.errors) > errors_before or source is None:
             continue
         filters = spec.filters()
         if spec.format == "atlassian":
             filters.setdefault("directions", ("egress",))
-        source = spec.url or str((Path(item.doc.name).parent / str(spec.path)).resolve())
         found.append(
             Feed(
                 format=spec.format,
@@ -278,7 +300,8 @@ def load(path: Path | str) -> Loaded:
     feeds: tuple[Feed, ...] = ()
     if ranges_file and ranges_file.spec.connection_ips:
         ranges = tuple(dict.fromkeys(ranges_file.spec.connection_ips.ranges))
-        feeds = _feeds(ranges_file, out)
+        root = Path(path).resolve()
+        feeds = _feeds(root if root.is_dir() else root.parent, ranges_file, out)
 
     domains: dict[str, dict[str, Any]] = {}
     places = Places()

@@ -12,14 +12,14 @@ Two layers:
 
 from __future__ import annotations
 
-import ipaddress
+import urllib.parse
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from reconciler import fingerprints, names
+from reconciler import fingerprints, names, ranges
 
 FORMAT_VERSION = 1
 
@@ -72,27 +72,9 @@ def _fingerprint(value: str) -> str:
 
 def _cidr(value: str) -> str:
     try:
-        return str(ipaddress.ip_network(value))
-    except ValueError:
-        pass
-    try:
-        interface = ipaddress.ip_interface(value)
-    except ValueError:
-        raise PydanticCustomError(
-            "cidr",
-            f"{value!r} is not an IP address or CIDR range",
-            {"hint": "write ranges like 192.0.2.0/28 or 2001:db8::/48"},
-        ) from None
-    # Host bits are refused, not silently cleared: in a firewall allowlist a typo that
-    # widens (or narrows) a range must be seen by a person, not fixed by a guess.
-    raise PydanticCustomError(
-        "cidr_host_bits",
-        f"{value!r} has host bits set: a range must start at its network address",
-        {
-            "hint": f"write {interface.network} for the whole range, or "
-            f"{interface.ip}/{interface.network.max_prefixlen} for the single address"
-        },
-    )
+        return str(ranges.parse_range(value))
+    except ranges.RangeError as problem:
+        raise PydanticCustomError(problem.kind, problem.message, {"hint": problem.hint}) from None
 
 
 HostName = Annotated[str, AfterValidator(_host), Field(json_schema_extra={"pattern": HOST_PATTERN})]
@@ -183,11 +165,29 @@ def _sha256(value: str) -> str:
 
 
 def _https_url(value: str) -> str:
-    if not value.startswith("https://") or len(value) <= len("https://"):
+    parts = urllib.parse.urlsplit(value)
+    shown = value.replace(parts.netloc, parts.netloc.rpartition("@")[2], 1)
+    if parts.scheme != "https" or not parts.netloc:
         raise PydanticCustomError(
             "url",
-            f"a feed url must start with https://, not {value!r}",
+            f"a feed url must start with https://, not {shown!r}",
             {"hint": "feeds are read over TLS only; for a local copy use path: instead"},
+        )
+    if "@" in parts.netloc:
+        raise PydanticCustomError(
+            "url",
+            "a feed url must not carry a user name or password",
+            {"hint": "published feeds need no login, and secrets never live in this file"},
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or not parts.hostname:
+        raise PydanticCustomError(
+            "url",
+            f"the feed url {shown!r} has no valid host and port",
+            {"hint": "write it as https://host/path or https://host:port/path"},
         )
     return value
 

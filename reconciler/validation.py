@@ -128,6 +128,13 @@ def _missing(loc: tuple[Any, ...]) -> tuple[str, str]:
     return f"missing key {key!r} {_where(loc[:-1])}", hint
 
 
+# Errors raised by mailctl's own validators: their message and hint are already worded.
+_OWN_MESSAGES = frozenset(
+    {"host", "env_name", "fingerprint", "cidr", "cidr_host_bits", "cidr_zone", "cidr_all"}
+    | {"sha256", "url"}
+)
+
+
 def describe(error: Any) -> tuple[str, str]:
     """(message, hint) for one pydantic error dict."""
     kind = error["type"]
@@ -175,7 +182,7 @@ def describe(error: Any) -> tuple[str, str]:
         return f"{field} must be a mapping of keys, not {_describe_value(value)}", ""
     if kind == "list_type":
         return f"{field} must be a list, not {_describe_value(value)}", ""
-    if kind in ("host", "env_name", "fingerprint", "cidr", "cidr_host_bits", "sha256", "url"):
+    if kind in _OWN_MESSAGES:
         return str(error["msg"]), str(ctx.get("hint", ""))
     return f"{field}: {error['msg']}", ""
 

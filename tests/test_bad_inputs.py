@@ -30,6 +30,18 @@ EXPECTED: dict[str, list[tuple[str, int, int, str]]] = {
         ("", 5, 7, "'192.0.2.1/24' has host bits set: a range must start at its network address")
     ],
     "cidr_invalid.yaml": [("", 3, 12, "'300.1.1.0/24' is not an IP address or CIDR range")],
+    "cidr_everything.yaml": [
+        ("", 3, 26, "'0.0.0.0/0' is every IPv4 address: that allows everyone")
+    ],
+    "cidr_ipv6_zone.yaml": [
+        ("", 4, 7, "a value of 39 characters names an IPv6 zone (%…), which a range cannot have")
+    ],
+    "feed_path_outside.yaml": [
+        ("", 5, 7, "the feed path '../../../../etc/passwd' leads outside the folder mailctl reads")
+    ],
+    "feed_url_with_password.yaml": [
+        ("", 5, 12, "a feed url must not carry a user name or password")
+    ],
     "feed_bad_sha256.yaml": [("", 6, 15, "sha256 must be 64 hex digits, not '12ab'")],
     "feed_filter_of_other_format.yaml": [
         ("", 7, 7, "the github feed has no 'regions' to filter on")

@@ -24,6 +24,7 @@ from typing import Any
 
 from reconciler.errors import MailctlError
 from reconciler.model import FEED_FILTERS
+from reconciler.ranges import RangeError, parse_range, quoted
 
 Filters = Mapping[str, tuple[str, ...]]
 
@@ -47,7 +48,6 @@ _FIELDS: dict[str, dict[str, str]] = {
 }
 
 _SHOWN = 8  # values listed when a filter value is not in the feed
-_LONGEST = 80  # characters of a bad value quoted in a message
 _DAMAGED = (
     "the feed's publisher changed its format, or the file is damaged: "
     "compare it with the publisher's copy"
@@ -107,7 +107,7 @@ class _Ranges:
     def parse(self, value: object) -> str:
         """``value`` as a normalised range; raises _BadRange when it is not one."""
         if not isinstance(value, str):
-            raise _BadRange(f"{_shown(value)} is not a CIDR range (not a string)")
+            raise _BadRange(f"{quoted(value)} is not a CIDR range (not a string)")
         known = self._parsed.get(value)
         if known is None:
             known = self._parsed[value] = _network(value)
@@ -136,30 +136,21 @@ class _BadRange(Exception):
 
 
 def _network(value: str) -> str:
-    """Like the inline ranges of a domains file: a bare address is a /32 or /128, and
-    host bits are refused, not cleared (a wider or narrower range than published must
-    be seen by a person, not fixed by a guess)."""
+    """By the policy of every range (reconciler.ranges), worded for a feed: a bad entry
+    is the publisher's to fix, not something to widen or narrow by hand."""
     try:
-        network = ipaddress.IPv6Network(value) if ":" in value else ipaddress.IPv4Network(value)
-    except ValueError:
-        pass
-    else:
-        return str(network)
-    try:
-        interface = ipaddress.ip_interface(value)
-    except ValueError:
-        raise _BadRange(f"{_shown(value)} is not a CIDR range") from None
-    raise _BadRange(
-        f"{_shown(value)} has host bits set: a range must start at its network address",
-        f"the range that holds it is {interface.network}; the feed is wrong or damaged, "
-        "so ask its publisher rather than widening the range by hand",
-    )
-
-
-def _shown(value: object) -> str:
-    """``value`` for a message, cut short: a wrong file can hold megabytes in one line."""
-    text = repr(value)
-    return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
+        return str(parse_range(value))
+    except RangeError as problem:
+        if problem.kind == "cidr_host_bits":
+            raise _BadRange(
+                problem.message,
+                f"the range that holds it is {ipaddress.ip_interface(value).network}; the "
+                "feed is wrong or damaged, so ask its publisher rather than widening the "
+                "range by hand",
+            ) from None
+        if problem.kind == "cidr":
+            raise _BadRange(f"{quoted(value)} is not a CIDR range") from None
+        raise _BadRange(problem.message) from None
 
 
 # --- JSON formats -------------------------------------------------------------------
@@ -222,7 +213,13 @@ def _select(format: str, groups: Iterable[Group], filters: Filters) -> tuple[str
                     f"{name}[{index}]: a JSON {_kind(entry)}, not an object",
                     f"{_article(format)} feed is {EXPECTED[format]}",
                 )
-            range_key = next((k for k in range_keys if k in entry), None)
+            found_keys = [k for k in range_keys if k in entry]
+            if len(found_keys) > 1:
+                raise FeedError(
+                    f"{name}[{index}]: both {' and '.join(found_keys)}, where an entry has one",
+                    f"{_article(format)} feed is {EXPECTED[format]}",
+                )
+            range_key = found_keys[0] if found_keys else None
             if range_key is None:
                 raise FeedError(
                     f"{name}[{index}]: no {' or '.join(range_keys)}",
@@ -252,7 +249,7 @@ def _values(value: object, field: str) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
-    raise _BadRange(f"{_shown(value)} is not a string or a list of strings", field=field)
+    raise _BadRange(f"{quoted(value)} is not a string or a list of strings", field=field)
 
 
 def _check_filter(key: str, field: str, values: tuple[str, ...], present: set[str]) -> None:

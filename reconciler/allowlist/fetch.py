@@ -39,12 +39,18 @@ from typing import TYPE_CHECKING
 from reconciler import __version__
 from reconciler.allowlist.feeds import FeedError
 from reconciler.checks.guard import IPAddress, refusal
-from reconciler.checks.resolve import NameNotResolved, Resolver, resolve, system_resolver
+from reconciler.checks.resolve import (
+    NameNotResolved,
+    Resolver,
+    pinned_resolver,
+    resolve,
+    system_resolver,
+)
 from reconciler.checks.tls import verifying_context
 from reconciler.model import Feed
 
 if TYPE_CHECKING:
-    from reconciler.checking import CheckOptions
+    pass
 
 DEFAULT_TIMEOUT = 30.0
 MAX_BYTES = 64 * 1024 * 1024  # the AWS feed, the largest, is under 3 MiB
@@ -72,29 +78,8 @@ class FetchOptions:
     resolver: Resolver | None = None
     max_bytes: int = MAX_BYTES
 
-    @classmethod
-    def from_check_options(
-        cls, options: CheckOptions, timeout: float = DEFAULT_TIMEOUT
-    ) -> FetchOptions:
-        """The same targets policy, CA file and pins as the live checks."""
-        return cls(
-            timeout=timeout,
-            allow_private=options.allow_private,
-            ca_file=options.ca_file,
-            pinned=options.pinned,
-        )
-
     def name_resolver(self) -> Resolver:
-        fallback = self.resolver or system_resolver
-        if not self.pinned:
-            return fallback
-        pinned = {name.lower().rstrip("."): list(a) for name, a in self.pinned.items()}
-
-        async def answer(host: str, port: int) -> Sequence[str]:
-            found = pinned.get(host.lower().rstrip("."))
-            return found if found else await fallback(host, port)
-
-        return answer
+        return pinned_resolver(self.pinned, self.resolver or system_resolver)
 
 
 @dataclass(frozen=True)
@@ -178,7 +163,7 @@ def _target(url: str) -> _Target:
             "published feeds need no login; secrets never live in the domains file",
         )
     try:
-        port = parts.port or 443
+        port = 443 if parts.port is None else parts.port
     except ValueError:
         raise FeedError("the URL's port is not a number from 1 to 65535") from None
     if not parts.hostname:

@@ -46,7 +46,12 @@ def collapse(ranges: Iterable[str | Network]) -> Sources:
     v4: list[ipaddress.IPv4Network] = []
     v6: list[ipaddress.IPv6Network] = []
     for item in ranges:
-        network = item if not isinstance(item, str) else ipaddress.ip_network(item)
+        if isinstance(item, str):
+            if "%" in item:  # an IPv6 zone: text that would reach the files verbatim
+                raise ValueError(f"{item!r} is not a range")
+            network: Network = ipaddress.ip_network(item)
+        else:
+            network = item
         if isinstance(network, ipaddress.IPv4Network):
             v4.append(network)
         else:

@@ -35,7 +35,7 @@ from typing import Any
 from reconciler.allowlist.formats import Format
 from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.errors import InputError, Location, MailctlError
-from reconciler.fsutil import write_atomic, write_atomic_many
+from reconciler.fsutil import sync, write_atomic, write_atomic_many
 
 MANIFEST = ".mailctl-allowlist.json"
 LOCK = ".mailctl-allowlist.lock"
@@ -101,7 +101,7 @@ def _read_manifest(out: Path) -> dict[str, Entry]:
             )
         return {
             key: Entry(
-                files=tuple(str(f) for f in value["files"]),
+                files=_names(value["files"]),
                 checksum=str(value["checksum"]),
                 lineage=value["lineage"],
                 serial=int(value["serial"]),
@@ -111,6 +111,18 @@ def _read_manifest(out: Path) -> dict[str, Entry]:
         }
     except (ValueError, KeyError, TypeError, AttributeError):
         raise InputError.single(Location(str(path)), "manifest is damaged", fix) from None
+
+
+def _names(files: object) -> tuple[str, ...]:
+    """The file names of a manifest entry: plain names inside the folder, or the
+    manifest is damaged (it is read from a folder that a pull request may edit, and
+    names in it are removed: a path must never lead elsewhere)."""
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise ValueError("files must be a list of names")
+    for name in files:
+        if not name or name.startswith(".") or "/" in name or "\0" in name:
+            raise ValueError(f"{name!r} is not a file name of this folder")
+    return tuple(files)
 
 
 def _manifest_bytes(entries: dict[str, Entry]) -> bytes:
@@ -124,7 +136,11 @@ def _manifest_bytes(entries: dict[str, Entry]) -> bytes:
 
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
-    with (out / LOCK).open("a") as handle:
+    try:
+        handle = (out / LOCK).open("a")
+    except OSError as exc:
+        raise MailctlError(f"{out}: cannot write into this folder: {exc.strerror}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -209,11 +225,7 @@ def _put(path: Path, data: bytes) -> bool:
 def _sync_folder(out: Path) -> None:
     """Make the renames and removals durable (the files themselves were synced)."""
     with contextlib.suppress(OSError):
-        fd = os.open(out, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync(out)
 
 
 def write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
@@ -232,7 +244,7 @@ def _write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report
     rendered = _render(allowlist, formats, recorded)
     owned = {name for entry in recorded.values() for name in entry.files}
     names = {name for item in rendered for name, _ in item.files}
-    foreign = sorted(n for n in names if n not in owned and (out / n).exists())
+    foreign = sorted(n for n in names if n not in owned and os.path.lexists(out / n))
     if foreign:
         raise InputError.single(
             Location(str(out / foreign[0])),
@@ -254,7 +266,8 @@ def _write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report
     written: list[str] = []
     unchanged: list[str] = []
     try:
-        _put(out / MANIFEST, _manifest_bytes({**recorded, **new}))
+        if _put(out / MANIFEST, _manifest_bytes({**recorded, **new})):
+            _sync_folder(out)  # listed on disk before any file it lists is
         changed: list[tuple[Path, bytes]] = []
         for item in rendered:
             for name, data in item.files:

@@ -52,6 +52,20 @@ def static_resolver(table: Mapping[str, Sequence[str]]) -> Resolver:
     return resolve
 
 
+def pinned_resolver(pinned: Mapping[str, Sequence[str]], fallback: Resolver) -> Resolver:
+    """``--resolve HOST=ADDRESS``: pinned names answer from ``pinned``, others from
+    ``fallback``. The answers are still judged by the target guard."""
+    if not pinned:
+        return fallback
+    table = {name.lower().rstrip("."): tuple(addresses) for name, addresses in pinned.items()}
+
+    async def resolve(host: str, port: int) -> Sequence[str]:
+        found = table.get(host.lower().rstrip("."))
+        return found if found else await fallback(host, port)
+
+    return resolve
+
+
 def ip_literal(host: str) -> IPAddress | None:
     """The address when ``host`` is an IP literal (``[v6]`` allowed), else None."""
     try:

@@ -255,9 +255,10 @@ def _publish(store: Store, out: Path | None, formats: tuple[Format, ...]) -> Non
     try:
         write_allowlists(service.stored_allowlist(store), out, formats)
     except MailctlError as exc:
+        again = f"mailctl allowlist --out {out} --format {','.join(f.name for f in formats)}"
         raise MailctlError(
-            f"the apply is stored, but writing the allowlists failed: {exc}; "
-            f"write them with: mailctl allowlist --out {out}"
+            f"the store is as applied, but writing the allowlists failed: {exc}; once "
+            f"that is mended, write them with: {again} (and the same --state)"
         ) from exc
 
 

@@ -210,7 +210,7 @@ def test_a_file_mailctl_did_not_write_stops_the_apply_s_allowlists_only(
         "apply", "examples", "--auto-approve", "--allowlist-dir", "fw", cwd=project
     )
     assert applied.returncode == 1
-    assert "the apply is stored, but writing the allowlists failed" in applied.stderr
+    assert "the store is as applied, but writing the allowlists failed" in applied.stderr
     assert "was not written by mailctl" in applied.stderr
     assert (project / "fw" / "all.nft").read_text() == "table inet firewall-team {}\n"
     assert sorted(p.name for p in (project / "fw").iterdir()) == [

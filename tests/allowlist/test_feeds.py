@@ -202,10 +202,9 @@ def test_text_filters_are_refused() -> None:
     )
 
 
-def test_a_long_bad_value_is_cut_short() -> None:
+def test_a_long_bad_value_is_described_not_echoed() -> None:
     error = error_of("text", corpus("github/meta.json"))
-    assert error.message.startswith('line 1: \'{"verifiable_password_authentication"')
-    assert len(error.message) < 200
+    assert error.message == "line 1: a value of 124549 characters is not a CIDR range"
 
 
 # --- bad JSON feeds -----------------------------------------------------------------
@@ -248,7 +247,7 @@ def test_aws_bad_filter_field_is_named() -> None:
     error = error_of("aws", aws_with(entry), {"services": ("EC2",)})
     assert (
         error.message
-        == "prefixes[1203] service: {'name': 'EC2'} is not a string or a list of strings"
+        == "prefixes[1203] service: a JSON object is not a string or a list of strings"
     )
 
 
@@ -347,3 +346,34 @@ def test_unknown_format_and_filter_key() -> None:
 
 def test_json_nested_too_deep_is_not_a_crash() -> None:
     assert error_of("aws", b"[" * 200_000).message == "not JSON (nested too deep)"
+
+
+# --- values that must never reach a firewall file -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2001:db8::%1 -j ACCEPT\n-A INPUT -j ACCEPT\n#/32", "fe80::1%eth0/128", "2001:db8::%x/32"],
+)
+def test_an_ipv6_zone_is_refused_whatever_follows_it(value: str) -> None:
+    error = error_of("github", dumps({"hooks": ["192.0.2.0/24", value]}), {"keys": ("hooks",)})
+    assert error.message.startswith("hooks[1]: ")
+    assert "names an IPv6 zone" in error.message
+    assert "ACCEPT" not in error.message
+
+
+@pytest.mark.parametrize("value", ["0.0.0.0/0", "::/0"])
+def test_every_address_is_not_an_allowlist(value: str) -> None:
+    error = error_of("text", f"192.0.2.0/24\n{value}\n".encode())
+    assert error.message.startswith(f"line 2: '{value}' is every IPv")
+
+
+def test_a_line_that_is_no_address_is_described_not_echoed() -> None:
+    error = error_of("text", b"192.0.2.0/24\nMY_SECRET=hunter2\n")
+    assert error.message == "line 2: a value of 17 characters is not a CIDR range"
+
+
+def test_a_google_entry_with_both_prefixes_is_refused() -> None:
+    entry = {"ipv4Prefix": "8.8.4.0/24", "ipv6Prefix": "2001:4860::/32"}
+    error = error_of("google", dumps({"prefixes": [entry]}))
+    assert error.message == "prefixes[0]: both ipv4Prefix and ipv6Prefix, where an entry has one"

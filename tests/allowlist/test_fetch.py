@@ -14,7 +14,6 @@ import pytest
 
 from reconciler.allowlist.feeds import FeedError
 from reconciler.allowlist.fetch import FetchOptions, fetch
-from reconciler.checking import CheckOptions
 from reconciler.checks.resolve import static_resolver
 from reconciler.model import Feed
 from tests.allowlist.feed_support import (
@@ -236,11 +235,9 @@ def test_unusable_ca_file(server: Server, pki: Pki, tmp_path: Path) -> None:
     assert server.connections == 0
 
 
-def test_options_follow_the_check_options(server: Server, pki: Pki) -> None:
-    checks = CheckOptions(
-        allow_private=True, ca_file=pki.ca_file, pinned={SERVER_NAME: ["127.0.0.1"]}
+def test_a_pinned_name_is_fetched_without_dns(server: Server, pki: Pki) -> None:
+    fetch_options = FetchOptions(
+        timeout=5.0, allow_private=True, ca_file=pki.ca_file, pinned={SERVER_NAME: ["127.0.0.1"]}
     )
-    fetch_options = FetchOptions.from_check_options(checks, timeout=5.0)
-    assert (fetch_options.allow_private, fetch_options.ca_file) == (True, pki.ca_file)
     feed = url_feed(server.url("/ips-v4", host=SERVER_NAME))
     assert fetch(feed, fetch_options).data == BODY  # the pin answered: no DNS lookup

@@ -62,6 +62,12 @@ def feeds(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def in_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in CI: mailctl runs in the checkout, config/ and feeds/ are folders of it."""
+    monkeypatch.chdir(tmp_path)
+
+
 def write_domains(tmp_path: Path, connection_ips: str) -> Path:
     config = tmp_path / "config"
     config.mkdir(exist_ok=True)
@@ -229,3 +235,24 @@ def test_duplicates_between_inline_and_feeds_are_dropped(tmp_path: Path) -> None
 )
 def test_location_from_label(label: str, expected: Location) -> None:
     assert location(Feed(format="text", source="/srv/feed.txt", label=label)) == expected
+
+
+def test_a_feed_path_leading_out_of_the_folder_is_refused_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inside, outside = tmp_path / "repo", tmp_path / "elsewhere.txt"
+    inside.mkdir()
+    monkeypatch.chdir(inside)
+    outside.write_text("192.0.2.0/24\n")
+    (inside / "link.txt").symlink_to(outside)
+    for written in ("../elsewhere.txt", str(outside), "link.txt"):
+        (inside / "domains.yaml").write_text(
+            f"version: 1\nconnection_ips:\n  feeds:\n    - format: text\n      path: {written}\n"
+        )
+        with pytest.raises(InputError) as caught:
+            load(inside)
+        (diagnostic,) = caught.value.diagnostics
+        assert (diagnostic.location.line, diagnostic.location.column) == (5, 7)
+        assert diagnostic.message == (
+            f"the feed path {written!r} leads outside the folder mailctl reads"
+        )

@@ -28,9 +28,9 @@ def firewall_tools_accept_what_was_written(tmp_path: Path) -> Iterator[None]:
     """Whatever a test leaves in its folders, the real tools must load."""
     yield
     files = {
-        str(p.relative_to(tmp_path.parent)): p.read_bytes()
-        for p in tmp_path.parent.rglob("*")
-        if p.is_file() and is_firewall_file(p.name)
+        str(p.relative_to(tmp_path)): p.read_bytes()
+        for p in tmp_path.rglob("*")
+        if p.is_file() and not p.is_symlink() and is_firewall_file(p.name)
     }
     if files:
         load_in_namespaces(files)
@@ -192,17 +192,20 @@ def test_a_second_writer_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     assert {p.name for p in tmp_path.iterdir()} == {writer.LOCK}
 
 
-@pytest.mark.parametrize("fail_at", [1, 2, 5, 12, 15])
+# One write of the interim manifest, 21 files (b's and all's 7 each, c's 7 new), the
+# final manifest: 23 writes; 24 fails at the first removal of a stale file.
+@pytest.mark.parametrize("fail_at", [1, 2, 5, 12, 22, 23, 24])
 def test_a_failure_at_any_write_leaves_whole_files_all_listed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
 ) -> None:
-    """A disk that fails at the n-th write (the manifest included): every file on disk is
-    the old or the new version, every one is in the manifest, and the next run finishes."""
+    """A disk that fails at the n-th write or removal (the manifest's included): every
+    file on disk is the old or the new version, every one is in the manifest, and the
+    next run finishes."""
     old = allowlist(domain("a.example"), domain("b.example"), serial=1)
     new = allowlist(domain("a.example", smtp_port=465), domain("c.example"), serial=2)
+    expected, tmp_path = tmp_path / "expected", tmp_path / "out"
     writer.write(tmp_path, old, ALL)
     old_bytes = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    expected = tmp_path.parent / "expected"
     writer.write(expected, old, ALL)
     writer.write(expected, new, ALL)
     new_bytes = {p.name: p.read_bytes() for p in expected.iterdir()}
@@ -229,8 +232,16 @@ def test_a_failure_at_any_write_leaves_whole_files_all_listed(
                 raise
         real_many(files)
 
+    real_unlink = Path.unlink
+
+    def unlink(path: Path, missing_ok: bool = False) -> None:
+        if path.parent == tmp_path and not path.name.endswith(".tmp"):
+            spend()
+        real_unlink(path, missing_ok=missing_ok)
+
     monkeypatch.setattr(writer, "write_atomic", one)
     monkeypatch.setattr(writer, "write_atomic_many", many)
+    monkeypatch.setattr(Path, "unlink", unlink)
     with pytest.raises(MailctlError, match="No space left on device"):
         writer.write(tmp_path, new, ALL)
     listed = manifest_files(tmp_path)
@@ -244,3 +255,57 @@ def test_a_failure_at_any_write_leaves_whole_files_all_listed(
     monkeypatch.undo()
     writer.write(tmp_path, new, ALL)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == new_bytes
+    assert budget <= 0, "the failure point was never reached"
+
+
+def test_new_files_are_readable_by_others_as_the_umask_says(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        writer.write(tmp_path, allowlist(domain("a.example")), ALL)
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert set(modes.values()) == {0o644}, modes
+    (tmp_path / "a.example.txt").chmod(0o640)
+    writer.write(tmp_path, allowlist(domain("a.example"), ranges=("203.0.113.0/24",)), ALL)
+    assert (tmp_path / "a.example.txt").stat().st_mode & 0o777 == 0o640  # kept
+
+
+@pytest.mark.parametrize(
+    "files",
+    [["../victim.txt"], ["/tmp/victim.txt"], "all.txt", [".mailctl-allowlist.json"], [""]],
+    ids=["parent", "absolute", "a string", "hidden", "empty"],
+)
+def test_a_manifest_naming_files_elsewhere_is_damaged_and_nothing_is_removed(
+    tmp_path: Path, files: object
+) -> None:
+    out, victim = tmp_path / "out", tmp_path / "victim.txt"
+    victim.write_text("not mailctl's\n")
+    writer.write(out, allowlist(domain("a.example")), ALL)
+    manifest = json.loads((out / writer.MANIFEST).read_text())
+    manifest["entries"]["txt:gone.example"] = {
+        "files": files,
+        "checksum": "sha256:0",
+        "lineage": "L1",
+        "serial": 1,
+        "origin": "stored",
+    }
+    (out / writer.MANIFEST).write_text(json.dumps(manifest))
+    before = snapshot(out)
+    with pytest.raises(InputError, match="manifest is damaged"):
+        writer.write(out, allowlist(domain("a.example"), serial=2), ALL)
+    assert victim.read_text() == "not mailctl's\n"
+    assert snapshot(out) == before
+
+
+def test_a_dangling_link_in_the_way_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "a.example.txt").symlink_to(tmp_path / "missing-target")
+    with pytest.raises(InputError, match="was not written by mailctl"):
+        writer.write(tmp_path, allowlist(domain("a.example")), ALL)
+    assert (tmp_path / "a.example.txt").is_symlink()
+    assert not (tmp_path / "missing-target").exists()
+
+
+def test_a_folder_mailctl_cannot_write_into_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MailctlError, match="cannot write into this folder"):
+        writer.write(Path("/proc/1"), allowlist(domain("a.example")), ALL)
