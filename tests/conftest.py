@@ -6,15 +6,23 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import pgcluster
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = ROOT / "examples"
+# Real data no one here wrote (ISPDB files, published IP-range feeds); read-only. It lies
+# beside the checkout; a checkout elsewhere finds it at its usual place.
+CORPUS = next(
+    (p for p in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")) if p.is_dir()),
+    ROOT.parent / "shared" / "corpus",
+)
 
 
 def _mailctl_executable() -> str:
@@ -75,3 +83,18 @@ def run_offline(run_mailctl: Run) -> Run:
         return run_mailctl(command, *_OFFLINE.get(command, ()), *args, **options)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pgcluster.Cluster]:
+    """One throwaway PostgreSQL cluster for the whole run (each test makes its own
+    database in it)."""
+    try:
+        cluster = pgcluster.start()
+    except pgcluster.ClusterUnavailable as exc:
+        # Not a skip: the test command installs PostgreSQL, so its absence is a broken setup.
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

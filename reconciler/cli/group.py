@@ -9,7 +9,8 @@ import click
 
 from reconciler import __version__
 
-# command name -> module that defines it (a click command of the same name)
+# command name -> module that defines it (a click command of the same name), or
+# "module:attribute" when the attribute cannot have the command's name
 COMMANDS = {
     "validate": "reconciler.cli.validate",
     "schema": "reconciler.cli.validate",
@@ -21,6 +22,9 @@ COMMANDS = {
     "history": "reconciler.cli.inspect",
     "export": "reconciler.cli.inspect",
     "allowlist": "reconciler.cli.allowlist",
+    "inbox": "reconciler.cli.inbox",
+    "autoconfig": "reconciler.cli.autoconfig",
+    "import": "reconciler.cli.autoconfig:import_",  # "import" is a Python keyword
 }
 
 
@@ -29,10 +33,11 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMANDS.get(cmd_name)
-        if module is None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
             return None
-        command = getattr(importlib.import_module(module), cmd_name)
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute or cmd_name)
         if not isinstance(command, click.Command):
             raise TypeError(f"{module}.{cmd_name} is not a click command")
         return command

@@ -79,7 +79,7 @@ def delete_with_inboxes(
             else change.classification.inboxes_affected
         )
         if inboxes:
-            found.append(f"{change.domain} ({inboxes} inboxes)")
+            found.append(f"{change.domain} ({inboxes} inbox{'' if inboxes == 1 else 'es'})")
     message = (
         "deletes domains with connected inboxes: " + ", ".join(found)
         if found

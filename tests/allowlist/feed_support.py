@@ -24,7 +24,9 @@ from typing import Any
 
 import trustme
 
-CORPUS = Path("/work/shared/corpus/ipranges")
+from tests.conftest import CORPUS as SHARED_CORPUS
+
+CORPUS = SHARED_CORPUS / "ipranges"
 SERVER_NAME = "feeds.test.example"
 
 

@@ -20,9 +20,10 @@ import pytest
 
 from reconciler.allowlist.formats import COMBINED, FORMATS
 from reconciler.allowlist.rules import Allowlist, DomainRule, Network, Origin, collapse
+from tests.conftest import CORPUS
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "allowlists"
-AWS = Path("/work/shared/corpus/ipranges/aws/ip-ranges.json")
+AWS = CORPUS / "ipranges" / "aws" / "ip-ranges.json"
 
 # A long domain (IDN labels as A-labels are ordinary LDH labels): longer than any
 # iptables chain, ipset set and nftables comment, short enough for a file name.

@@ -11,13 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests import pgcluster
 from tests.conftest import ROOT
 
 SCRIPTS = ROOT / ".github" / "scripts"
@@ -167,19 +165,6 @@ def ci(tmp_path: Path) -> Ci:
     made = Ci(repo=repo, remote=remote, work=work, env=env)
     made.git("remote", "add", "origin", str(remote))
     return made
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[pgcluster.Cluster]:
-    try:
-        cluster = pgcluster.start()
-    except pgcluster.ClusterUnavailable as exc:
-        # Not a skip: the test command installs PostgreSQL, so its absence is a broken setup.
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 def pick(comments: list[dict[str, object]], **options: str) -> object:

@@ -15,19 +15,6 @@ from tests import pgcluster
 BACKENDS = ("sqlite", "postgresql")
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[pgcluster.Cluster]:
-    try:
-        cluster = pgcluster.start()
-    except pgcluster.ClusterUnavailable as exc:
-        # Not a skip: the test command installs PostgreSQL, so its absence is a broken setup.
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

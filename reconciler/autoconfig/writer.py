@@ -1,0 +1,148 @@
+"""Lay the autoconfig files and SRV snippets out for serving, and write what changed.
+
+The layout of ``DIR`` (all names are the domains' IDNA A-labels, so plain ASCII)::
+
+    www/<domain>/mail/config-v1.1.xml
+    www/<domain>/.well-known/autoconfig/mail/config-v1.1.xml
+    dns/<domain>.zone
+    srv-records.zone
+    .mailctl-autoconfig.manifest
+
+``www/<domain>/`` is a document root. Thunderbird first asks
+``https://autoconfig.<domain>/mail/config-v1.1.xml`` (serve ``www/<domain>/`` as the
+``autoconfig.<domain>`` virtual host), then the domain's own web site at
+``https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml`` (copy or serve that
+one file there). Both files have the same bytes. ``dns/<domain>.zone`` holds the
+domain's SRV records for its zone; ``srv-records.zone`` all of them, sorted by domain.
+
+Writing follows the allowlists' rules: output is byte-stable; a file whose bytes did
+not change is not touched (its mtime stays, so rsync, make and Git see no change);
+every changed file is replaced atomically (a temporary file in the same folder,
+renamed over it). The manifest lists the files this writer wrote; when a domain
+disappears, only files listed there are removed, and no other file is ever deleted.
+
+Durability: the files of one export go through :func:`reconciler.fsutil.write_atomic_many`
+(all temporary files written, synced together, then renamed), with the mode the umask
+gives, so a web server running as another user can read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from reconciler.autoconfig import srv, xml_out
+from reconciler.fsutil import write_atomic_many
+from reconciler.model import Domain
+
+MANIFEST = ".mailctl-autoconfig.manifest"
+COMBINED_ZONE = "srv-records.zone"
+_MANIFEST_HEAD = "# Files written by mailctl autoconfig export; only these are ever removed.\n"
+
+
+def autoconfig_paths(domain: str) -> tuple[str, str]:
+    """Where ``domain``'s config-v1.1.xml is served from, relative to ``DIR``."""
+    return (
+        f"www/{domain}/mail/config-v1.1.xml",
+        f"www/{domain}/.well-known/autoconfig/mail/config-v1.1.xml",
+    )
+
+
+def zone_path(domain: str) -> str:
+    return f"dns/{domain}.zone"
+
+
+def layout(domains: Iterable[Domain], ttl: int = srv.DEFAULT_TTL) -> dict[str, bytes]:
+    """Every file of the export: relative path -> bytes. Pure."""
+    files: dict[str, bytes] = {}
+    combined: list[bytes] = []
+    for domain in sorted(domains, key=lambda d: d.name):
+        xml = xml_out.client_config(domain)
+        for path in autoconfig_paths(domain.name):
+            files[path] = xml
+        zone = srv.zone_snippet(domain, ttl)
+        files[zone_path(domain.name)] = zone
+        combined.append(zone)
+    files[COMBINED_ZONE] = b"\n".join(combined)
+    return files
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: tuple[str, ...]
+    unchanged: int
+    removed: tuple[str, ...]
+
+
+def _safe_relative(entry: str) -> bool:
+    path = PurePosixPath(entry)
+    return bool(entry) and not path.is_absolute() and ".." not in path.parts
+
+
+def _read_manifest(out: Path) -> list[str]:
+    try:
+        text = (out / MANIFEST).read_text()
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [
+        line
+        for line in text.splitlines()
+        if line and not line.startswith("#") and _safe_relative(line)
+    ]
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+def _prune(out: Path, relative: str) -> None:
+    """Remove the folders above a removed file that are now empty, up to ``out``."""
+    parent = (out / relative).parent
+    while parent != out and out in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
+
+
+def write_tree(out: Path, files: Mapping[str, bytes]) -> WriteReport:
+    """Make ``out`` hold ``files``: write what changed, remove what this writer wrote
+    before and no longer produces. Raises OSError when the folder cannot be written."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out} exists and is not a folder")
+    changed = [
+        (relative, data)
+        for relative, data in sorted(files.items())
+        if not _same(out / relative, data)
+    ]
+    write_atomic_many([(out / relative, data) for relative, data in changed])
+    removed = []
+    root = out.resolve()
+    for relative in sorted(set(_read_manifest(out)) - set(files)):
+        target = out / relative
+        inside = root in target.resolve().parents  # not through a symlinked folder
+        if inside and target.is_file() and not target.is_symlink():
+            target.unlink()
+            removed.append(relative)
+            _prune(out, relative)
+    manifest = (_MANIFEST_HEAD + "".join(f"{path}\n" for path in sorted(files))).encode()
+    if not _same(out / MANIFEST, manifest):
+        write_atomic_many([(out / MANIFEST, manifest)])
+    return WriteReport(
+        written=tuple(relative for relative, _ in changed),
+        unchanged=len(files) - len(changed),
+        removed=tuple(removed),
+    )
+
+
+def export_domains(
+    out: Path, domains: Mapping[str, Domain], ttl: int = srv.DEFAULT_TTL
+) -> WriteReport:
+    return write_tree(out, layout(domains.values(), ttl))
