@@ -36,6 +36,13 @@ def _ip_literal(text: str) -> str | None:
     candidate = text[1:-1] if text.startswith("[") and text.endswith("]") else text
     if ":" not in candidate and not _DOTTED_DIGITS.match(candidate):
         return None  # cheap: most names are not addresses, and parsing one raises
+    if "%" in candidate:
+        # An IPv6 zone (fe80::1%eth0) means something on one machine only, and
+        # ipaddress accepts any text after the %, newlines included: never a host.
+        raise NameProblem(
+            f"{text!r} names an IPv6 zone (%…), which means nothing off this machine",
+            "write the address without the %zone, or use a host name",
+        )
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:

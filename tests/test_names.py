@@ -74,7 +74,17 @@ def test_hosts_normalise(raw: str, expected: str) -> None:
     assert normalise_host(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["192.0.2.256", "mail", "mail_1.example.com", "01.2.3.4"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "192.0.2.256",
+        "mail",
+        "mail_1.example.com",
+        "01.2.3.4",
+        "fe80::1%eth0",
+        "fe80::1%x\n_imaps._tcp.example.com. 60 IN SRV 0 0 993 evil.example.net. ;",
+    ],
+)
 def test_bad_hosts_are_refused(raw: str) -> None:
     with pytest.raises(NameProblem):
         normalise_host(raw)

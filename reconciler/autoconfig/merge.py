@@ -79,11 +79,16 @@ def _dump(yaml: YAML, document: Any, header: str = "") -> str:
 _PLAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\Z")
 
 
+# What YAML (1.1 or 1.2) may read as a number rather than a string: 1.5e3 is a valid
+# host name (its last label is not all digits) and a float to a YAML reader.
+_NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?\Z")
+
+
 def _scalar(value: str) -> str:
     """A normalised name as YAML: plain when it can only be read back as that string
-    (letters, digits, dots, hyphens; never a number, as the last label of a name is
-    not numeric), else double-quoted (an IPv6 literal's colons)."""
-    if _PLAIN.match(value) and not value.replace(".", "").isdigit():
+    (letters, digits, dots, hyphens, and not number-shaped), else double-quoted (an
+    IPv6 literal's colons, or a name such as 1.5e3)."""
+    if _PLAIN.match(value) and not _NUMBER.match(value):
         return value
     return json.dumps(value)
 

@@ -32,6 +32,8 @@ file or fed to a tool that takes absolute names.
 
 from __future__ import annotations
 
+import re
+
 from reconciler.model import Domain, Endpoint, Protocol
 
 DEFAULT_TTL = 3600
@@ -49,12 +51,23 @@ def _is_ip(host: str) -> bool:
     return ":" in host or host.replace(".", "").isdigit()
 
 
+# What a normalised name or address is made of. Anything else (a newline, a ';') would
+# write zone lines of its own, so it never reaches a zone file, whatever the store holds.
+_ZONE_SAFE = re.compile(r"[A-Za-z0-9.:_-]+")
+
+
+def _checked(text: str) -> str:
+    if not _ZONE_SAFE.fullmatch(text):
+        raise ValueError(f"{text!r} is not a normalised host or domain name")
+    return text
+
+
 def _records(domain: str, protocol: Protocol, endpoint: Endpoint, ttl: int) -> list[str]:
+    domain, host = _checked(domain), _checked(endpoint.host)
     tls_name, plain_name = SERVICES[protocol]
     offered, refused = (
         (tls_name, plain_name) if endpoint.security == "ssl" else (plain_name, tls_name)
     )
-    host = endpoint.host
     lines = []
     if _is_ip(host):
         lines.append(

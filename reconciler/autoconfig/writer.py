@@ -28,9 +28,11 @@ gives, so a web server running as another user can read them.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from reconciler.autoconfig import srv, xml_out
 from reconciler.fsutil import write_atomic_many
@@ -75,9 +77,15 @@ class WriteReport:
     removed: tuple[str, ...]
 
 
-def _safe_relative(entry: str) -> bool:
-    path = PurePosixPath(entry)
-    return bool(entry) and not path.is_absolute() and ".." not in path.parts
+# Every name this writer can produce; a manifest entry that is none of them (a path a
+# pull request added to a committed folder: index.html, .git/HEAD) is never removed.
+_DOMAIN = r"[a-z0-9-]+(?:\.[a-z0-9-]+)+"
+_OURS = re.compile(
+    rf"www/{_DOMAIN}/mail/config-v1\.1\.xml"
+    rf"|www/{_DOMAIN}/\.well-known/autoconfig/mail/config-v1\.1\.xml"
+    rf"|dns/{_DOMAIN}\.zone"
+    rf"|{re.escape(COMBINED_ZONE)}"
+)
 
 
 def _read_manifest(out: Path) -> list[str]:
@@ -85,11 +93,20 @@ def _read_manifest(out: Path) -> list[str]:
         text = (out / MANIFEST).read_text()
     except (FileNotFoundError, NotADirectoryError):
         return []
-    return [
-        line
-        for line in text.splitlines()
-        if line and not line.startswith("#") and _safe_relative(line)
-    ]
+    return [line for line in text.splitlines() if _OURS.fullmatch(line)]
+
+
+class ForeignFile(Exception):
+    """A file this writer would write exists, and no earlier export wrote it."""
+
+    def __init__(self, relative: str, count: int) -> None:
+        super().__init__(relative)
+        self.relative = relative
+        self.count = count
+
+
+def _manifest(names: Iterable[str]) -> bytes:
+    return (_MANIFEST_HEAD + "".join(f"{path}\n" for path in sorted(names))).encode()
 
 
 def _same(path: Path, data: bytes) -> bool:
@@ -117,22 +134,32 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> WriteReport:
     before and no longer produces. Raises OSError when the folder cannot be written."""
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} exists and is not a folder")
+    listed = set(_read_manifest(out))
+    foreign = sorted(
+        relative for relative in files if relative not in listed and os.path.lexists(out / relative)
+    )
+    if foreign:
+        raise ForeignFile(foreign[0], len(foreign))
     changed = [
         (relative, data)
         for relative, data in sorted(files.items())
         if not _same(out / relative, data)
     ]
+    # Listed before written: an export that stops half-way leaves no file unlisted.
+    union = _manifest(listed | set(files))
+    if not _same(out / MANIFEST, union):
+        write_atomic_many([(out / MANIFEST, union)])
     write_atomic_many([(out / relative, data) for relative, data in changed])
     removed = []
     root = out.resolve()
-    for relative in sorted(set(_read_manifest(out)) - set(files)):
+    for relative in sorted(listed - set(files)):
         target = out / relative
         inside = root in target.resolve().parents  # not through a symlinked folder
         if inside and target.is_file() and not target.is_symlink():
             target.unlink()
             removed.append(relative)
             _prune(out, relative)
-    manifest = (_MANIFEST_HEAD + "".join(f"{path}\n" for path in sorted(files))).encode()
+    manifest = _manifest(files)
     if not _same(out / MANIFEST, manifest):
         write_atomic_many([(out / MANIFEST, manifest)])
     return WriteReport(

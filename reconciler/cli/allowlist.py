@@ -13,6 +13,7 @@ from reconciler import service
 from reconciler.allowlist.formats import FORMATS, Format
 from reconciler.allowlist.rules import Allowlist
 from reconciler.cli.common import (
+    check_origin,
     feed_timeout_option,
     fetch_options_from,
     opened_store,
@@ -114,13 +115,7 @@ def allowlist(
       mailctl allowlist domains.yaml --from desired --out preview/   # before applying
     """
     fetch = fetch_options_from(targets)
-    if origin == "desired" and path is None:
-        raise click.UsageError("--from desired needs PATH, the domains file or folder")
-    if origin == "stored" and path is not None:
-        raise click.UsageError(
-            f"PATH ({path}) is read only with --from desired; without it the allowlists "
-            "come from the store"
-        )
+    check_origin(origin, path)
     with opened_store(state_url) as store:
         if path is None:
             chosen = service.stored_allowlist(store)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import opened_store, plural, state_option
+from reconciler.cli.common import check_origin, opened_store, plural, state_option
 from reconciler.errors import InputError, Location, MailctlError
 from reconciler.fsutil import write_atomic
 from reconciler.model import Domain
@@ -26,17 +26,11 @@ def autoconfig() -> None:
 
 
 def _domains(source: str, path: Path | None, state_url: str | None) -> dict[str, Domain]:
-    if source == "desired":
-        if path is None:
-            raise click.UsageError("--from desired needs PATH (a domains file or folder)")
+    check_origin(source, path)
+    if path is not None:
         from reconciler.loader import load
 
         return dict(load(path).desired.domains)  # InputError: every problem, located
-    if path is not None:
-        raise click.UsageError(
-            f"PATH ({path}) is read only with --from desired; --from stored (the default) "
-            "reads the store"
-        )
     with opened_store(state_url) as store:
         state = store.read()
         where = store.display_url
@@ -98,7 +92,8 @@ def export(path: Path | None, out: Path, source: str, ttl: int, state_url: str |
     Output is byte-stable (sorted, no timestamps). Files whose bytes did not change
     are not rewritten (their mtime stays); changed files are replaced atomically.
     Files that an earlier export wrote (listed in the manifest) for a domain that is
-    gone are removed; no other file in DIR is ever touched.
+    gone are removed; no other file in DIR is ever touched: an export that would
+    overwrite one stops before writing anything.
 
     \b
     Examples:
@@ -106,11 +101,19 @@ def export(path: Path | None, out: Path, source: str, ttl: int, state_url: str |
       mailctl autoconfig export --state postgresql://mailctl@db/mailctl --out public/
       mailctl autoconfig export domains.yaml --from desired --out public/
     """
-    from reconciler.autoconfig.writer import export_domains
+    from reconciler.autoconfig.writer import ForeignFile, export_domains
 
     domains = _domains(source, path, state_url)
     try:
         report = export_domains(out, domains, ttl)
+    except ForeignFile as exc:
+        raise InputError.single(
+            Location(str(out / exc.relative)),
+            f"exists and was not written by mailctl ({exc.count} such file"
+            f"{'s' if exc.count > 1 else ''}); nothing was written",
+            "move it away, or export into another folder (--out); mailctl lists the "
+            "files it wrote in .mailctl-autoconfig.manifest",
+        ) from None
     except OSError as exc:
         raise MailctlError(f"cannot write into {out}: {exc.strerror or exc}") from None
     click.echo(

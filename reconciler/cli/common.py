@@ -28,8 +28,9 @@ def colour(stream: IO[Any] = sys.stdout) -> bool:
     return stream.isatty()
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def plural(count: int, word: str, many: str = "") -> str:
+    """``1 domain``, ``2 domains``; ``many`` for words that do not just add an s."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def state_option(func: F) -> F:
@@ -188,3 +189,14 @@ def check_options_from(params: dict[str, Any]) -> CheckOptions | None:
         pinned=params.pop("pinned"),
     )
     return None if skip else options
+
+
+def check_origin(origin: str, path: Path | None) -> None:
+    """``--from desired`` reads PATH; ``--from stored`` reads the store and no PATH."""
+    if origin == "desired" and path is None:
+        raise click.UsageError("--from desired needs PATH, the domains file or folder")
+    if origin == "stored" and path is not None:
+        raise click.UsageError(
+            f"PATH ({path}) is read only with --from desired; --from stored (the default) "
+            "reads the store"
+        )

@@ -196,7 +196,7 @@ def list_(only: str | None, fmt: str, state_url: str | None) -> None:
                 f"smtp {d.smtp.host}:{d.smtp.port} {d.smtp.security}"
             )
         click.echo(f"{i.address}  {i.domain}  {settings}  (connected {i.connected_at})")
-    count = plural(len(resolved), "inbox").replace("inboxs", "inboxes")
+    count = plural(len(resolved), "inbox", "inboxes")
     click.echo(f"{count}.", err=True)
 
 

@@ -210,7 +210,7 @@ class PostgresBackend(Backend):
     def __init__(self, url: URL) -> None:
         super().__init__()
         self.url = url.set(drivername="postgresql+psycopg")
-        self.display_url = self.url.render_as_string(hide_password=True)
+        self.display_url = _shown(self.url)
 
     def _create_engine(self) -> Engine:
         connect_args: dict[str, Any] = {}
@@ -242,3 +242,16 @@ class PostgresBackend(Backend):
                 "the server runs and that host, port, database and user in the URL are right)"
             )
         return StoreError(f"the PostgreSQL store at {self.display_url} failed: {reason}")
+
+
+# libpq also takes secrets as query parameters (postgresql://host/db?password=…).
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
+
+
+def _shown(url: URL) -> str:
+    """The URL for messages: its password, and every secret query parameter, hidden."""
+    query = {
+        key: ("***" if key.lower() in _SECRET_PARAMETERS else value)
+        for key, value in url.query.items()
+    }
+    return url.set(query=query).render_as_string(hide_password=True)

@@ -267,6 +267,11 @@ class SqlStore:
                         "disconnect it first"
                     )
                 return inbox
+            # Checked in the same write transaction as the insert: an apply deleting the
+            # domain (its gate counted no inbox) cannot slip in between.
+            known = conn.execute(select(domains.c.name).where(domains.c.name == domain)).first()
+            if known is None:
+                raise StoreError(f"cannot connect {address}: domain {domain} is not in the store")
             inbox = Inbox(address=address, domain=domain, connected_at=rows.now())
             conn.execute(insert(inboxes).values(**asdict(inbox)))
             return inbox

@@ -274,3 +274,42 @@ def test_pure_renderers_are_byte_stable() -> None:
     assert srv.records(domain, ttl=60)[0] == (
         "_imaps._tcp.example.net. 60 IN SRV 0 1 993 mail.example.net."
     )
+
+
+def test_a_file_it_did_not_write_is_never_overwritten(
+    tmp_path: Path, desired: Path, run_mailctl: Run
+) -> None:
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "srv-records.zone").write_text("; our own zone\n")
+    before = snapshot(out)
+    result = run_mailctl(
+        "autoconfig", "export", str(desired), "--from", "desired", "--out", str(out)
+    )
+    assert result.returncode == 1
+    assert f"{out / 'srv-records.zone'}: error: exists and was not written by mailctl" in (
+        result.stderr
+    )
+    assert snapshot(out) == before
+
+
+def test_manifest_entries_it_could_not_have_written_are_never_removed(
+    tmp_path: Path, desired: Path, run_mailctl: Run
+) -> None:
+    out = tmp_path / "public"
+    export(run_mailctl, desired, out)
+    (out / "index.html").write_text("<h1>ours</h1>\n")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    manifest = out / ".mailctl-autoconfig.manifest"
+    manifest.write_text(manifest.read_text() + "index.html\n.git/HEAD\nwww/x\n")
+    export(run_mailctl, desired, out)
+    assert (out / "index.html").read_text() == "<h1>ours</h1>\n"
+    assert (out / ".git" / "HEAD").exists()
+
+
+def test_a_host_that_is_not_a_normalised_name_never_reaches_a_zone() -> None:
+    endpoint = Endpoint(host="fe80::1%x\n@ IN NS evil.example.net.", port=993, security="ssl")
+    domain = Domain(name="example.com", imap=endpoint, smtp=endpoint)
+    with pytest.raises(ValueError, match="is not a normalised host or domain name"):
+        srv.zone_snippet(domain)

@@ -167,3 +167,14 @@ def test_a_new_file_reads_back_and_matches_what_a_merge_writes() -> None:
     merged = merge("version: 1\ndomains:\n", "d.yaml", named).text
     assert merged.partition("domains:\n")[2] == render_new(named).partition("domains:\n")[2]
     assert render_new([]).endswith("version: 1\ndomains: {}\n")
+
+
+def test_a_number_shaped_host_is_quoted_in_a_new_file() -> None:
+    from reconciler.autoconfig.ispdb import Entry
+    from reconciler.autoconfig.merge import render_new
+    from reconciler.errors import Location
+    from reconciler.model import Endpoint
+
+    host = Endpoint(host="1.5e3", port=993, security="ssl")
+    text = render_new([Entry("example.com", host, host, "p", Location("a.xml", 3, 5))])
+    assert yaml.safe_load(text)["domains"]["example.com"]["imap"]["host"] == "1.5e3"

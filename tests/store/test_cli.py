@@ -125,3 +125,13 @@ def test_unsupported_store_url_is_a_usage_error(tmp_path: Path, run_offline: Run
     result = run_offline("plan", str(path), "--state", "mysql://x@y/z")
     assert result.returncode == 1
     assert "sqlite:///" in result.stderr and "postgresql://" in result.stderr
+
+
+def test_a_password_in_the_store_url_s_query_is_never_printed(run_mailctl: Run) -> None:
+    # Port 1 on loopback: nothing listens, so the connection fails at once.
+    url = "postgresql://alice@127.0.0.1:1/mailctl?password=s3cret-in-query&sslpassword=k3y"
+    result = run_mailctl("show", "--state", url)
+    assert result.returncode == 1
+    assert "127.0.0.1:1/mailctl" in result.stderr
+    assert "s3cret-in-query" not in result.stdout + result.stderr
+    assert "k3y" not in result.stdout + result.stderr

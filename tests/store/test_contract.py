@@ -229,6 +229,8 @@ def test_inboxes_connect_list_count_and_disconnect_without_touching_the_serial(
     assert store.connect_inbox("alice@example.com", "example.com") == alice  # idempotent
     with pytest.raises(StoreError, match=r"already connected, to domain example\.com"):
         store.connect_inbox("alice@example.com", "creds.example.net")
+    with pytest.raises(StoreError, match=r"domain gone\.example is not in the store"):
+        store.connect_inbox("x@gone.example", "gone.example")
 
     assert [i.address for i in store.inboxes()] == [
         "alice@example.com",
