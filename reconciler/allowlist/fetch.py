@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from reconciler import __version__
 from reconciler.allowlist.feeds import FeedError
-from reconciler.checks.guard import IPAddress, refusal
+from reconciler.checks.guard import IPAddress, judged
 from reconciler.checks.resolve import (
     NameNotResolved,
     Resolver,
@@ -306,10 +306,8 @@ def _judge(host: str, addresses: list[IPAddress], options: FetchOptions) -> list
     """The addresses the guard allows; refused ones are skipped, like the checks do."""
     if options.allow_private:
         return addresses
-    refused = {a: r for a in addresses if (r := refusal(a)) is not None}
-    allowed = [a for a in addresses if a not in refused]
+    allowed, listed = judged(addresses)
     if not allowed:
-        listed = "; ".join(f"{a} ({r})" for a, r in refused.items())
         raise FeedError(
             f"refused to connect to {host}: every address is non-public: {listed}",
             _PRIVATE_HINT,

@@ -19,7 +19,7 @@ from pathlib import Path
 from reconciler.checks import certificate as certs
 from reconciler.checks.dialogue import Credentials, Dialogue, credentials_for
 from reconciler.checks.evidence import CheckResult, CheckTarget
-from reconciler.checks.guard import IPAddress, refusal
+from reconciler.checks.guard import IPAddress, judged
 from reconciler.checks.imap import ImapDialogue
 from reconciler.checks.limits import ServerSlots
 from reconciler.checks.resolve import NameNotResolved, Resolver, resolve, system_resolver
@@ -178,9 +178,7 @@ class _Check:
         if self.allow_private:
             return addresses
         self.trace.current = "guard"
-        refused = {a: r for a in addresses if (r := refusal(a)) is not None}
-        allowed = [a for a in addresses if a not in refused]
-        listed = "; ".join(f"{a} ({r})" for a, r in refused.items())
+        allowed, listed = judged(addresses)
         if not allowed:
             raise CheckFailure(
                 "guard",
@@ -188,7 +186,7 @@ class _Check:
                 "allow private targets (--allow-private-targets) to check it anyway",
                 verdict="refused",
             )
-        if refused:
+        if listed:
             self.trace.warn(f"skipped non-public addresses: {listed}")
         return allowed
 

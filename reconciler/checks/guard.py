@@ -97,3 +97,11 @@ def _embedded_v4(address: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Add
     if address in _NAT64:
         return "NAT64 for", ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
+
+
+def judged(addresses: list[IPAddress]) -> tuple[list[IPAddress], str]:
+    """The addresses the guard allows, in order, and the refused ones described
+    (``"10.0.0.7 (private)"``, joined by ``; ``; empty when none was refused)."""
+    refused = {a: r for a in addresses if (r := refusal(a)) is not None}
+    listed = "; ".join(f"{a} ({r})" for a, r in refused.items())
+    return [a for a in addresses if a not in refused], listed
