@@ -46,11 +46,6 @@ class GateBlocked(Blocked):
         super().__init__("\n".join(lines))
 
 
-def validate(path: Path) -> Loaded:
-    """Load and check the desired state at ``path``; raises InputError on any error."""
-    return load(path)
-
-
 def check(
     path: Path,
     only: Collection[str],

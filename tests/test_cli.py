@@ -139,7 +139,7 @@ def test_internal_error_is_reported_as_a_bug_with_details_in_a_file(
     def explode(_path: Path) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr("reconciler.service.validate", explode)
+    monkeypatch.setattr("reconciler.cli.validate.load", explode)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)
     with pytest.raises(SystemExit) as exited:

@@ -11,7 +11,6 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reconciler.plan.gates import OVERRIDES
 from reconciler.store.base import Store
 
 if TYPE_CHECKING:
@@ -56,6 +55,8 @@ def lock_timeout_option(func: F) -> F:
 
 def gate_options(func: F) -> F:
     """One --allow-… flag per gate that has an override; collected into ``lifted``."""
+    from reconciler.plan.gates import OVERRIDES
+
     for gate, flag in sorted(OVERRIDES.items(), reverse=True):
         func = click.option(
             flag,
@@ -67,6 +68,8 @@ def gate_options(func: F) -> F:
 
 
 def lifted_gates(params: dict[str, Any]) -> frozenset[str]:
+    from reconciler.plan.gates import OVERRIDES
+
     return frozenset(g for g in OVERRIDES if params.pop(f"lift_{g.replace('-', '_')}", False))
 
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from reconciler import service
 from reconciler.cli.common import colour, plural
 from reconciler.cli.exitcodes import EXIT_ERROR
 from reconciler.errors import Diagnostic, InputError
-from reconciler.loader import summary_counts
+from reconciler.loader import load, summary_counts
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.schema import SCHEMAS
 from reconciler.schema import render as render_schema
@@ -62,7 +61,7 @@ def validate(path: Path, fmt: str) -> None:
       mailctl validate domains/ --format github
     """
     try:
-        loaded = service.validate(path)
+        loaded = load(path)
     except InputError as exc:
         report_input_error(exc, fmt, path)
         sys.exit(EXIT_ERROR)
