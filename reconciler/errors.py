@@ -71,3 +71,15 @@ class InputError(MailctlError):
 
 class Blocked(MailctlError):
     """An apply was refused by a gate (exit code 4): stale, or a gate without override."""
+
+
+def not_ours(path: str, count: int, instead: str, manifest: str) -> InputError:
+    """A writer would replace ``path`` (and ``count`` - 1 more such files), which its
+    manifest does not list: it stops before writing anything."""
+    return InputError.single(
+        Location(path),
+        f"exists and was not written by mailctl ({count} such file"
+        f"{'s' if count > 1 else ''}); nothing was written",
+        f"move it away, or {instead} into another folder (--out); "
+        f"mailctl lists the files it wrote in {manifest}",
+    )

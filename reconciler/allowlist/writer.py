@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -34,8 +33,8 @@ from typing import Any
 
 from reconciler.allowlist.formats import Format
 from reconciler.allowlist.rules import Allowlist, Origin
-from reconciler.errors import InputError, Location, MailctlError
-from reconciler.fsutil import sync, write_atomic, write_atomic_many
+from reconciler.errors import InputError, Location, MailctlError, not_ours
+from reconciler.fsutil import holds, sync, write_atomic, write_atomic_many
 
 MANIFEST = ".mailctl-allowlist.json"
 LOCK = ".mailctl-allowlist.lock"
@@ -205,18 +204,9 @@ def _render(
     return rendered
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size != len(data):
-            return False
-        return hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()
-    except FileNotFoundError:
-        return False
-
-
 def _put(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
-    if _same_bytes(path, data):
+    if holds(path, data):
         return False
     write_atomic(path, data)
     return True
@@ -246,13 +236,7 @@ def _write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report
     names = {name for item in rendered for name, _ in item.files}
     foreign = sorted(n for n in names if n not in owned and os.path.lexists(out / n))
     if foreign:
-        raise InputError.single(
-            Location(str(out / foreign[0])),
-            f"exists and was not written by mailctl ({len(foreign)} such file"
-            f"{'s' if len(foreign) > 1 else ''}); nothing was written",
-            f"move it away, or write the allowlists into another folder (--out); "
-            f"mailctl lists the files it wrote in {MANIFEST}",
-        )
+        raise not_ours(str(out / foreign[0]), len(foreign), "write the allowlists", MANIFEST)
     asked = {fmt.name for fmt in formats}
     kept = {k: e for k, e in recorded.items() if k.split(":", 1)[0] not in asked}
     new = {item.key: item.entry for item in rendered}
@@ -271,7 +255,7 @@ def _write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report
         changed: list[tuple[Path, bytes]] = []
         for item in rendered:
             for name, data in item.files:
-                if _same_bytes(out / name, data):
+                if holds(out / name, data):
                     unchanged.append(name)
                 else:
                     changed.append((out / name, data))

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.autoconfig import srv, xml_out
-from reconciler.fsutil import write_atomic_many
+from reconciler.errors import not_ours
+from reconciler.fsutil import holds, write_atomic_many
 from reconciler.model import Domain
 
 MANIFEST = ".mailctl-autoconfig.manifest"
@@ -96,26 +97,8 @@ def _read_manifest(out: Path) -> list[str]:
     return [line for line in text.splitlines() if _OURS.fullmatch(line)]
 
 
-class ForeignFile(Exception):
-    """A file this writer would write exists, and no earlier export wrote it."""
-
-    def __init__(self, relative: str, count: int) -> None:
-        super().__init__(relative)
-        self.relative = relative
-        self.count = count
-
-
 def _manifest(names: Iterable[str]) -> bytes:
     return (_MANIFEST_HEAD + "".join(f"{path}\n" for path in sorted(names))).encode()
-
-
-def _same(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except (FileNotFoundError, NotADirectoryError):
-        return False
 
 
 def _prune(out: Path, relative: str) -> None:
@@ -131,7 +114,8 @@ def _prune(out: Path, relative: str) -> None:
 
 def write_tree(out: Path, files: Mapping[str, bytes]) -> WriteReport:
     """Make ``out`` hold ``files``: write what changed, remove what this writer wrote
-    before and no longer produces. Raises OSError when the folder cannot be written."""
+    before and no longer produces. Raises OSError when the folder cannot be written, and InputError
+    (nothing written) when a file it would write is one it did not write."""
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} exists and is not a folder")
     listed = set(_read_manifest(out))
@@ -139,15 +123,15 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> WriteReport:
         relative for relative in files if relative not in listed and os.path.lexists(out / relative)
     )
     if foreign:
-        raise ForeignFile(foreign[0], len(foreign))
+        raise not_ours(str(out / foreign[0]), len(foreign), "export", MANIFEST)
     changed = [
         (relative, data)
         for relative, data in sorted(files.items())
-        if not _same(out / relative, data)
+        if not holds(out / relative, data)
     ]
     # Listed before written: an export that stops half-way leaves no file unlisted.
     union = _manifest(listed | set(files))
-    if not _same(out / MANIFEST, union):
+    if not holds(out / MANIFEST, union):
         write_atomic_many([(out / MANIFEST, union)])
     write_atomic_many([(out / relative, data) for relative, data in changed])
     removed = []
@@ -160,7 +144,7 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> WriteReport:
             removed.append(relative)
             _prune(out, relative)
     manifest = _manifest(files)
-    if not _same(out / MANIFEST, manifest):
+    if not holds(out / MANIFEST, manifest):
         write_atomic_many([(out / MANIFEST, manifest)])
     return WriteReport(
         written=tuple(relative for relative, _ in changed),

@@ -101,19 +101,11 @@ def export(path: Path | None, out: Path, source: str, ttl: int, state_url: str |
       mailctl autoconfig export --state postgresql://mailctl@db/mailctl --out public/
       mailctl autoconfig export domains.yaml --from desired --out public/
     """
-    from reconciler.autoconfig.writer import ForeignFile, export_domains
+    from reconciler.autoconfig.writer import export_domains
 
     domains = _domains(source, path, state_url)
     try:
         report = export_domains(out, domains, ttl)
-    except ForeignFile as exc:
-        raise InputError.single(
-            Location(str(out / exc.relative)),
-            f"exists and was not written by mailctl ({exc.count} such file"
-            f"{'s' if exc.count > 1 else ''}); nothing was written",
-            "move it away, or export into another folder (--out); mailctl lists the "
-            "files it wrote in .mailctl-autoconfig.manifest",
-        ) from None
     except OSError as exc:
         raise MailctlError(f"cannot write into {out}: {exc.strerror or exc}") from None
     click.echo(
