@@ -47,7 +47,7 @@ from reconciler.fsutil import write_atomic  # noqa: E402
 from reconciler.model import Domain, Endpoint  # noqa: E402
 
 MAX_RATIO = 3.0
-FEED = Path("/work/shared/corpus/ipranges/aws/ip-ranges.json")
+FEED = ROOT / "tests" / "data" / "corpus" / "ipranges" / "aws" / "ip-ranges.json"
 ORIGIN = rules.Origin("stored", "0123456789abcdef0123456789abcdef", 7)
 
 

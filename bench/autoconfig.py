@@ -30,7 +30,7 @@ from reconciler.fsutil import write_atomic
 from reconciler.model import Domain, Endpoint, Security
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "ispdb"
+CORPUS = ROOT / "tests" / "data" / "corpus" / "ispdb"
 PROVIDERS = 50
 # Targets (medians, ratios against the floor of the same run).
 MAX_IMPORT_RATIO = 6.0  # read + map + YAML text / bare ElementTree parse

@@ -17,12 +17,9 @@ from tests import pgcluster
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = ROOT / "examples"
-# Real data no one here wrote (ISPDB files, published IP-range feeds); read-only. It lies
-# beside the checkout; a checkout elsewhere finds it at its usual place.
-CORPUS = next(
-    (p for p in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")) if p.is_dir()),
-    ROOT.parent / "shared" / "corpus",
-)
+# Real data no one here wrote (ISPDB files, published IP-range feeds), copied byte for byte
+# into the checkout with their sources named in tests/data/corpus/README.md; read-only.
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
 def _mailctl_executable() -> str:
