@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler import names
+from reconciler.credential_env import DEFAULT as DEFAULT_CREDENTIALS
+from reconciler.credential_env import CredentialPolicy
 from reconciler.errors import Diagnostic, InputError, Location, Severity
 from reconciler.model import (
     BUILTIN_PORTS,
@@ -287,8 +289,24 @@ def _check_domain(
         )
 
 
-def load(path: Path | str) -> Loaded:
-    """Read, validate, merge and normalise the desired state at ``path``."""
+def _check_credentials(
+    spec: DomainSpec, doc: YamlDocument, raw_key: str, policy: CredentialPolicy, out: _Collector
+) -> None:
+    """Refuse credential variables the operator's policy does not allow: the file must
+    not choose which of the environment's secrets a check sends to a server."""
+    if spec.credentials is None:
+        return
+    for key in ("username_env", "password_env"):
+        refused = policy.refusal(f"credentials.{key}", getattr(spec.credentials, key))
+        if refused is not None:
+            out.error(doc.locate(("domains", raw_key, "credentials", key)), *refused)
+
+
+def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) -> Loaded:
+    """Read, validate, merge and normalise the desired state at ``path``.
+
+    ``credentials``: which environment variables a domain may name for its login
+    (the operator's ``MAILCTL_CREDENTIAL_ENV``, read by the caller)."""
     files = discover(Path(path))
     out = _Collector()
     parsed = [p for p in (_parse(f, out) for f in files) if p is not None]
@@ -323,6 +341,7 @@ def load(path: Path | str) -> Loaded:
                     "define each domain once; merge the two entries",
                 )
                 continue
+            _check_credentials(spec, item.doc, raw_key, credentials, out)
             domain = _resolve(name, spec, defaults)
             _check_domain(domain, item.doc, raw_key, bool(ranges or feeds), out)
             domains[name] = domain

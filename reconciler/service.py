@@ -19,6 +19,8 @@ from reconciler import __version__, checking
 from reconciler.allowlist import rules
 from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.checking import CheckOptions, Progress
+from reconciler.credential_env import DEFAULT as DEFAULT_CREDENTIALS
+from reconciler.credential_env import CredentialPolicy
 from reconciler.errors import Blocked, InputError, Location, MailctlError
 from reconciler.loader import Loaded, load
 from reconciler.model import Desired
@@ -51,9 +53,11 @@ def check(
     only: Collection[str],
     options: CheckOptions,
     progress: Progress | None = None,
+    credentials: CredentialPolicy = DEFAULT_CREDENTIALS,
 ) -> tuple[Checks, Loaded]:
-    """Live-check the endpoints of the domains at ``path`` (all, or those in ``only``)."""
-    loaded = load(path)
+    """Live-check the endpoints of the domains at ``path`` (all, or those in ``only``);
+    ``credentials``: the variables a domain may name for its login."""
+    loaded = load(path, credentials)
     try:
         wanted = {normalise_domain(name) for name in only}
     except NameProblem as problem:
@@ -76,11 +80,13 @@ def plan(
     checks: CheckOptions | None = None,
     progress: Progress | None = None,
     fetch: FetchOptions | None = None,
+    credentials: CredentialPolicy = DEFAULT_CREDENTIALS,
 ) -> tuple[PlanDocument, Loaded]:
     """Read the feeds of the desired state at ``path``, diff it against the store, then
     live-check every endpoint the plan would create or change (``checks=None``:
-    skipped, and recorded so)."""
-    loaded = load(path)
+    skipped, and recorded so). ``credentials``: the variables a domain may name for
+    its login."""
+    loaded = load(path, credentials)
     desired, feeds = feeds_read(loaded.desired, fetch)
     stored = store.read()
     document = build_plan(
@@ -317,10 +323,15 @@ def stored_allowlist(store: Store) -> Allowlist:
     return rules.build(state.connection_ranges, state.domains.values(), origin)
 
 
-def desired_allowlist(path: Path, store: Store, fetch: FetchOptions | None) -> Allowlist:
+def desired_allowlist(
+    path: Path,
+    store: Store,
+    fetch: FetchOptions | None,
+    credentials: CredentialPolicy = DEFAULT_CREDENTIALS,
+) -> Allowlist:
     """The allowlist the desired state at ``path`` would make (feeds read), as a preview;
     its headers name the store revision it was made against."""
-    desired, _ = feeds_read(load(path).desired, fetch)
+    desired, _ = feeds_read(load(path, credentials).desired, fetch)
     state = store.read()
     origin = Origin("desired", state.lineage, state.serial)
     return rules.build(desired.connection_ranges, desired.domains.values(), origin)

@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from reconciler import service
-from reconciler.cli.common import check_options, check_options_from, colour, plural
+from reconciler.cli.common import (
+    check_options,
+    check_options_from,
+    colour,
+    credential_policy,
+    plural,
+)
 from reconciler.cli.exitcodes import EXIT_CHECK_FAILED, EXIT_ERROR
 from reconciler.cli.progress import CheckProgress, describe
 from reconciler.cli.validate import report_input_error, show_diagnostics
@@ -52,7 +58,7 @@ def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None
     assert options is not None  # check has no --no-checks
     try:
         with CheckProgress() as progress:
-            evidence, loaded = service.check(path, domains, options, progress)
+            evidence, loaded = service.check(path, domains, options, progress, credential_policy())
     except InputError as exc:
         report_input_error(exc, "text", path)
         sys.exit(EXIT_ERROR)
