@@ -7,7 +7,7 @@ probably unintended settings) travel with the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler import names
+from reconciler import ranges as range_policy
 from reconciler.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.credential_env import CredentialPolicy
 from reconciler.errors import Diagnostic, InputError, Location, Severity
@@ -316,10 +317,15 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
     defaults = defaults_file.spec.defaults if defaults_file else None
     ranges: tuple[str, ...] = ()
     feeds: tuple[Feed, ...] = ()
+    ranges_label = ""
     if ranges_file and ranges_file.spec.connection_ips:
         ranges = tuple(dict.fromkeys(ranges_file.spec.connection_ips.ranges))
         root = Path(path).resolve()
         feeds = _feeds(root if root.is_dir() else root.parent, ranges_file, out)
+        place = ranges_file.doc.locate(("connection_ips",), key=True)
+        ranges_label = str(place)
+        for problem in range_policy.too_broad(ranges):
+            out.error(place, *broad_ranges(problem))
 
     domains: dict[str, dict[str, Any]] = {}
     places = Places()
@@ -352,11 +358,29 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
     ordered = {name: domains[name] for name in sorted(domains)}
     return Loaded(
         desired=Desired.model_validate(
-            {"connection_ranges": ranges, "feeds": feeds, "domains": ordered}
+            {
+                "connection_ranges": ranges,
+                "feeds": feeds,
+                "domains": ordered,
+                "connection_ips_label": ranges_label,
+            }
         ),
         files=tuple(str(f) for f in files),
         places=places,
         warnings=tuple(sorted(out.warnings, key=Diagnostic.sort_key)),
+    )
+
+
+def broad_ranges(
+    problem: range_policy.TooBroad, origin: Callable[[str], str] | None = None
+) -> tuple[str, str]:
+    """(message, hint) for connection ranges that together break the floor; ``origin``
+    says where a range comes from, when they come from more than one place."""
+    return (
+        f"connection_ips allow too much: {problem.describe(origin)}",
+        "list the service's egress ranges only: halves or quarters of the address space "
+        "are the whole of it once a firewall merges them (the floor: "
+        f"{range_policy.floor_text(problem.version)})",
     )
 
 

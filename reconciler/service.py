@@ -29,6 +29,7 @@ from reconciler.plan import gates
 from reconciler.plan.builder import build_plan, with_checks
 from reconciler.plan.checking import changed_domains, skipped, targets_of
 from reconciler.plan.document import Checks, FeedRead, GateVerdict, PlanDocument, Source
+from reconciler.ranges import floor_text, too_broad
 from reconciler.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, HistoryRecord, Store
 
@@ -312,12 +313,20 @@ def _shown(source: str) -> str:
 
 
 def stored_allowlist(store: Store) -> Allowlist:
-    """The allowlist of the stored state: what the firewall should let in now."""
+    """The allowlist of the stored state: what the firewall should let in now. A store
+    whose ranges together break the floor of ``reconciler.ranges`` (written before it
+    existed, or by other means) gives none: no firewall file lets everyone in."""
     state = store.read()
     if state.lineage is None:
         raise MailctlError(
             f"{store.display_url}: the store is empty (nothing applied yet), so there is no "
             "stored allowlist; apply first, or preview with --from desired PATH"
+        )
+    for problem in too_broad(state.connection_ranges):
+        raise MailctlError(
+            f"{store.display_url}: the stored connection ranges allow too much: "
+            f"{problem.describe()}; no allowlist was written. Apply a domains file whose "
+            f"connection_ips stay within the floor ({floor_text(problem.version)})"
         )
     origin = Origin("stored", state.lineage, state.serial)
     return rules.build(state.connection_ranges, state.domains.values(), origin)
