@@ -46,8 +46,10 @@ def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None
     Per endpoint: DNS, TCP, TLS (implicit, or STARTTLS, which must be offered: never a
     fall-back to plaintext), the certificate (trusted CA and host name, or the pin when
     non-secure certificates are allowed), greeting and capabilities, and a login when
-    the domain names credential environment variables that are set. Endpoints shared
-    by several domains are checked once. Exits 3 if any check fails.
+    the domain names credential environment variables that are set. Only names that
+    $MAILCTL_CREDENTIAL_ENV allows (default MAIL_LOGIN_*) may be named, never MAILCTL_*
+    or a CI secret. Endpoints shared by several domains are checked once. Exits 3 if
+    any check fails.
 
     \b
     Examples:
