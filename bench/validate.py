@@ -85,11 +85,14 @@ def _domain(i: int, width: int) -> list[str]:
         if block:
             lines += [
                 "    credentials:",
-                "      username_env: MAIL_USER",
-                "      password_env: MAIL_PASSWORD",
+                "      username_env: MAIL_LOGIN_USER",
+                "      password_env: MAIL_LOGIN_PASSWORD",
             ]
         else:
-            lines.append("    credentials: {username_env: MAIL_USER, password_env: MAIL_PASSWORD}")
+            lines.append(
+                "    credentials: {username_env: MAIL_LOGIN_USER, "
+                "password_env: MAIL_LOGIN_PASSWORD}"
+            )
     return lines
 
 

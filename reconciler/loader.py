@@ -7,7 +7,7 @@ probably unintended settings) travel with the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler import names
+from reconciler import ranges as range_policy
+from reconciler.credential_env import DEFAULT as DEFAULT_CREDENTIALS
+from reconciler.credential_env import CredentialPolicy
 from reconciler.errors import Diagnostic, InputError, Location, Severity
 from reconciler.model import (
     BUILTIN_PORTS,
@@ -287,8 +290,24 @@ def _check_domain(
         )
 
 
-def load(path: Path | str) -> Loaded:
-    """Read, validate, merge and normalise the desired state at ``path``."""
+def _check_credentials(
+    spec: DomainSpec, doc: YamlDocument, raw_key: str, policy: CredentialPolicy, out: _Collector
+) -> None:
+    """Refuse credential variables the operator's policy does not allow: the file must
+    not choose which of the environment's secrets a check sends to a server."""
+    if spec.credentials is None:
+        return
+    for key in ("username_env", "password_env"):
+        refused = policy.refusal(f"credentials.{key}", getattr(spec.credentials, key))
+        if refused is not None:
+            out.error(doc.locate(("domains", raw_key, "credentials", key)), *refused)
+
+
+def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) -> Loaded:
+    """Read, validate, merge and normalise the desired state at ``path``.
+
+    ``credentials``: which environment variables a domain may name for its login
+    (the operator's ``MAILCTL_CREDENTIAL_ENV``, read by the caller)."""
     files = discover(Path(path))
     out = _Collector()
     parsed = [p for p in (_parse(f, out) for f in files) if p is not None]
@@ -298,10 +317,15 @@ def load(path: Path | str) -> Loaded:
     defaults = defaults_file.spec.defaults if defaults_file else None
     ranges: tuple[str, ...] = ()
     feeds: tuple[Feed, ...] = ()
+    ranges_label = ""
     if ranges_file and ranges_file.spec.connection_ips:
         ranges = tuple(dict.fromkeys(ranges_file.spec.connection_ips.ranges))
         root = Path(path).resolve()
         feeds = _feeds(root if root.is_dir() else root.parent, ranges_file, out)
+        place = ranges_file.doc.locate(("connection_ips",), key=True)
+        ranges_label = str(place)
+        for problem in range_policy.too_broad(ranges):
+            out.error(place, *broad_ranges(problem))
 
     domains: dict[str, dict[str, Any]] = {}
     places = Places()
@@ -323,6 +347,7 @@ def load(path: Path | str) -> Loaded:
                     "define each domain once; merge the two entries",
                 )
                 continue
+            _check_credentials(spec, item.doc, raw_key, credentials, out)
             domain = _resolve(name, spec, defaults)
             _check_domain(domain, item.doc, raw_key, bool(ranges or feeds), out)
             domains[name] = domain
@@ -333,11 +358,29 @@ def load(path: Path | str) -> Loaded:
     ordered = {name: domains[name] for name in sorted(domains)}
     return Loaded(
         desired=Desired.model_validate(
-            {"connection_ranges": ranges, "feeds": feeds, "domains": ordered}
+            {
+                "connection_ranges": ranges,
+                "feeds": feeds,
+                "domains": ordered,
+                "connection_ips_label": ranges_label,
+            }
         ),
         files=tuple(str(f) for f in files),
         places=places,
         warnings=tuple(sorted(out.warnings, key=Diagnostic.sort_key)),
+    )
+
+
+def broad_ranges(
+    problem: range_policy.TooBroad, origin: Callable[[str], str] | None = None
+) -> tuple[str, str]:
+    """(message, hint) for connection ranges that together break the floor; ``origin``
+    says where a range comes from, when they come from more than one place."""
+    return (
+        f"connection_ips allow too much: {problem.describe(origin)}",
+        "list the service's egress ranges only: halves or quarters of the address space "
+        "are the whole of it once a firewall merges them (the floor: "
+        f"{range_policy.floor_text(problem.version)})",
     )
 
 

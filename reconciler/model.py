@@ -330,6 +330,9 @@ class Desired(_Frozen):
     connection_ranges: tuple[str, ...] = ()
     feeds: tuple[Feed, ...] = ()
     domains: Mapping[str, Domain] = Field(default_factory=dict)
+    connection_ips_label: str = Field(
+        default="", description="Where connection_ips is written: file:line:column."
+    )
 
     def static_ip_domains(self) -> list[Domain]:
         return [d for d in self.domains.values() if d.use_static_ip_addresses]

@@ -19,6 +19,8 @@ from reconciler import __version__, checking
 from reconciler.allowlist import rules
 from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.checking import CheckOptions, Progress
+from reconciler.credential_env import DEFAULT as DEFAULT_CREDENTIALS
+from reconciler.credential_env import CredentialPolicy
 from reconciler.errors import Blocked, InputError, Location, MailctlError
 from reconciler.loader import Loaded, load
 from reconciler.model import Desired
@@ -27,6 +29,7 @@ from reconciler.plan import gates
 from reconciler.plan.builder import build_plan, with_checks
 from reconciler.plan.checking import changed_domains, skipped, targets_of
 from reconciler.plan.document import Checks, FeedRead, GateVerdict, PlanDocument, Source
+from reconciler.ranges import floor_text, too_broad
 from reconciler.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, HistoryRecord, Store
 
@@ -51,9 +54,11 @@ def check(
     only: Collection[str],
     options: CheckOptions,
     progress: Progress | None = None,
+    credentials: CredentialPolicy = DEFAULT_CREDENTIALS,
 ) -> tuple[Checks, Loaded]:
-    """Live-check the endpoints of the domains at ``path`` (all, or those in ``only``)."""
-    loaded = load(path)
+    """Live-check the endpoints of the domains at ``path`` (all, or those in ``only``);
+    ``credentials``: the variables a domain may name for its login."""
+    loaded = load(path, credentials)
     try:
         wanted = {normalise_domain(name) for name in only}
     except NameProblem as problem:
@@ -76,11 +81,13 @@ def plan(
     checks: CheckOptions | None = None,
     progress: Progress | None = None,
     fetch: FetchOptions | None = None,
+    credentials: CredentialPolicy = DEFAULT_CREDENTIALS,
 ) -> tuple[PlanDocument, Loaded]:
     """Read the feeds of the desired state at ``path``, diff it against the store, then
     live-check every endpoint the plan would create or change (``checks=None``:
-    skipped, and recorded so)."""
-    loaded = load(path)
+    skipped, and recorded so). ``credentials``: the variables a domain may name for
+    its login."""
+    loaded = load(path, credentials)
     desired, feeds = feeds_read(loaded.desired, fetch)
     stored = store.read()
     document = build_plan(
@@ -306,21 +313,34 @@ def _shown(source: str) -> str:
 
 
 def stored_allowlist(store: Store) -> Allowlist:
-    """The allowlist of the stored state: what the firewall should let in now."""
+    """The allowlist of the stored state: what the firewall should let in now. A store
+    whose ranges together break the floor of ``reconciler.ranges`` (written before it
+    existed, or by other means) gives none: no firewall file lets everyone in."""
     state = store.read()
     if state.lineage is None:
         raise MailctlError(
             f"{store.display_url}: the store is empty (nothing applied yet), so there is no "
             "stored allowlist; apply first, or preview with --from desired PATH"
         )
+    for problem in too_broad(state.connection_ranges):
+        raise MailctlError(
+            f"{store.display_url}: the stored connection ranges allow too much: "
+            f"{problem.describe()}; no allowlist was written. Apply a domains file whose "
+            f"connection_ips stay within the floor ({floor_text(problem.version)})"
+        )
     origin = Origin("stored", state.lineage, state.serial)
     return rules.build(state.connection_ranges, state.domains.values(), origin)
 
 
-def desired_allowlist(path: Path, store: Store, fetch: FetchOptions | None) -> Allowlist:
+def desired_allowlist(
+    path: Path,
+    store: Store,
+    fetch: FetchOptions | None,
+    credentials: CredentialPolicy = DEFAULT_CREDENTIALS,
+) -> Allowlist:
     """The allowlist the desired state at ``path`` would make (feeds read), as a preview;
     its headers name the store revision it was made against."""
-    desired, _ = feeds_read(load(path).desired, fetch)
+    desired, _ = feeds_read(load(path, credentials).desired, fetch)
     state = store.read()
     origin = Origin("desired", state.lineage, state.serial)
     return rules.build(desired.connection_ranges, desired.domains.values(), origin)

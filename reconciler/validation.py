@@ -131,6 +131,7 @@ def _missing(loc: tuple[Any, ...]) -> tuple[str, str]:
 # Errors raised by mailctl's own validators: their message and hint are already worded.
 _OWN_MESSAGES = frozenset(
     {"host", "env_name", "fingerprint", "cidr", "cidr_host_bits", "cidr_zone", "cidr_all"}
+    | {"cidr_netmask"}
     | {"sha256", "url"}
 )
 

@@ -136,7 +136,7 @@ def test_internal_error_is_reported_as_a_bug_with_details_in_a_file(
 ) -> None:
     # The one place a fault is injected by replacing a function: no input can make a
     # correct mailctl crash, yet the error boundary must be proven.
-    def explode(_path: Path) -> None:
+    def explode(*_args: object) -> None:
         raise KeyError("boom")
 
     monkeypatch.setattr("reconciler.cli.validate.load", explode)

@@ -150,6 +150,8 @@ def _network(value: str) -> str:
             ) from None
         if problem.kind == "cidr":
             raise _BadRange(f"{quoted(value)} is not a CIDR range") from None
+        if problem.kind == "cidr_netmask":
+            raise _BadRange(problem.message, problem.hint) from None
         raise _BadRange(problem.message) from None
 
 

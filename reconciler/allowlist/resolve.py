@@ -4,6 +4,10 @@ The loader does no I/O, so a loaded ``Desired`` names its feeds; this is the ste
 reads them (before a plan is made), after which the rest of mailctl sees only ranges.
 Every feed is read even when one fails, and all problems are raised together as one
 InputError located at the feeds in the YAML file, as the loader reports its own.
+
+The ranges of all feeds and the inline ones together must stay within the floor of
+``reconciler.ranges`` (judged as the allowlist collapses them): feeds that each look
+narrow may together, or with the inline ranges, allow every address.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from dataclasses import dataclass
 from reconciler.allowlist.feeds import FeedError, read_feed
 from reconciler.allowlist.fetch import FetchOptions, fetch
 from reconciler.errors import Diagnostic, InputError, Location
+from reconciler.loader import broad_ranges
 from reconciler.model import Desired, Feed
+from reconciler.ranges import too_broad
 
 _MAX_THREADS = 8  # feeds are few; each fetch mostly waits on the network
 
@@ -46,6 +52,7 @@ def resolve_feeds(
         outcomes = list(pool.map(lambda feed: _read(feed, options), desired.feeds))
     errors: list[Diagnostic] = []
     ranges = dict.fromkeys(desired.connection_ranges)
+    origins = dict.fromkeys(desired.connection_ranges, "ranges")
     reports: list[FeedReport] = []
     for feed, outcome in zip(desired.feeds, outcomes, strict=True):
         if isinstance(outcome, FeedError):
@@ -54,9 +61,18 @@ def resolve_feeds(
             continue
         found, sha256 = outcome
         ranges.update(dict.fromkeys(found))
+        for network in found:
+            origins.setdefault(network, f"{feed.format} feed {feed.source}")
         reports.append(FeedReport(feed.format, feed.source, sha256, len(found), feed.filters))
     if errors:
         raise InputError(errors)
+    place = _place(desired.connection_ips_label, "connection_ips")
+    broad = [
+        Diagnostic(place, *broad_ranges(problem, origins.__getitem__))
+        for problem in too_broad(ranges)
+    ]
+    if broad:
+        raise InputError(broad)
     # model_copy: the domains are already validated, and re-validating thousands of
     # them to change two fields would cost more than reading the feeds.
     resolved = desired.model_copy(update={"connection_ranges": tuple(ranges), "feeds": ()})
@@ -74,8 +90,12 @@ def _read(feed: Feed, options: FetchOptions) -> tuple[tuple[str, ...], str] | Fe
 def location(feed: Feed) -> Location:
     """The feed's place in its YAML file, from its ``file:line:column`` label (the
     file name may itself hold colons: only the last two fields are numbers)."""
-    file, _, rest = feed.label.rpartition(":")
+    return _place(feed.label, feed.source)
+
+
+def _place(label: str, fallback: str) -> Location:
+    file, _, rest = label.rpartition(":")
     name, _, line = file.rpartition(":")
     if name and line.isdigit() and rest.isdigit():
         return Location(name, int(line), int(rest))
-    return Location(feed.label or feed.source)
+    return Location(label or fallback)

@@ -9,6 +9,8 @@ from typing import Protocol
 
 from reconciler.checks.evidence import CheckTarget
 from reconciler.checks.session import Connection, Trace
+from reconciler.credential_env import SETTING, CredentialPolicy
+from reconciler.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,26 @@ class Credentials:
 
 
 def credentials_for(target: CheckTarget, env: Mapping[str, str]) -> Credentials | str | None:
-    """Credentials when the target names both variables and both are set;
-    a sentence (for a warning) when named but unset; None when none are named."""
+    """Credentials when the target names both variables, ``env``'s credential policy
+    (``MAILCTL_CREDENTIAL_ENV``) allows both and both are set; a sentence (for a
+    warning) otherwise; None when none are named.
+
+    The loader refuses names the policy refuses, but a target may come from elsewhere
+    (a stored state, a saved plan): a refused name is never read, whatever its source.
+    """
     if target.username_env is None or target.password_env is None:
         return None
+    try:
+        policy = CredentialPolicy.from_env(env)
+    except InputError as error:
+        return f"login not checked: {SETTING}: {error.diagnostics[0].message}"
+    for key, name in (
+        ("username_env", target.username_env),
+        ("password_env", target.password_env),
+    ):
+        refused = policy.refusal(f"credentials.{key}", name)
+        if refused is not None:
+            return f"login not checked: {refused[0]}"
     username = env.get(target.username_env)
     password = env.get(target.password_env)
     if not username or not password:

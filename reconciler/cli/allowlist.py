@@ -14,6 +14,7 @@ from reconciler.allowlist.formats import FORMATS, Format
 from reconciler.allowlist.rules import Allowlist
 from reconciler.cli.common import (
     check_origin,
+    credential_policy,
     feed_timeout_option,
     fetch_options_from,
     opened_store,
@@ -121,7 +122,7 @@ def allowlist(
             chosen = service.stored_allowlist(store)
         else:
             try:
-                chosen = service.desired_allowlist(path, store, fetch)
+                chosen = service.desired_allowlist(path, store, fetch, credential_policy())
             except InputError as exc:
                 report_input_error(exc, "text", path)
                 sys.exit(EXIT_ERROR)

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import check_origin, opened_store, plural, state_option
+from reconciler.cli.common import (
+    check_origin,
+    credential_policy,
+    opened_store,
+    plural,
+    state_option,
+)
 from reconciler.errors import InputError, Location, MailctlError
 from reconciler.fsutil import write_atomic
 from reconciler.model import Domain
@@ -30,7 +36,7 @@ def _domains(source: str, path: Path | None, state_url: str | None) -> dict[str,
     if path is not None:
         from reconciler.loader import load
 
-        return dict(load(path).desired.domains)  # InputError: every problem, located
+        return dict(load(path, credential_policy()).desired.domains)  # InputError: located
     with opened_store(state_url) as store:
         state = store.read()
         where = store.display_url

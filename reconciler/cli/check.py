@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from reconciler import service
-from reconciler.cli.common import check_options, check_options_from, colour, plural
+from reconciler.cli.common import (
+    check_options,
+    check_options_from,
+    colour,
+    credential_policy,
+    plural,
+)
 from reconciler.cli.exitcodes import EXIT_CHECK_FAILED, EXIT_ERROR
 from reconciler.cli.progress import CheckProgress, describe
 from reconciler.cli.validate import report_input_error, show_diagnostics
@@ -40,8 +46,10 @@ def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None
     Per endpoint: DNS, TCP, TLS (implicit, or STARTTLS, which must be offered: never a
     fall-back to plaintext), the certificate (trusted CA and host name, or the pin when
     non-secure certificates are allowed), greeting and capabilities, and a login when
-    the domain names credential environment variables that are set. Endpoints shared
-    by several domains are checked once. Exits 3 if any check fails.
+    the domain names credential environment variables that are set. Only names that
+    $MAILCTL_CREDENTIAL_ENV allows (default MAIL_LOGIN_*) may be named, never MAILCTL_*
+    or a CI secret. Endpoints shared by several domains are checked once. Exits 3 if
+    any check fails.
 
     \b
     Examples:
@@ -52,7 +60,7 @@ def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None
     assert options is not None  # check has no --no-checks
     try:
         with CheckProgress() as progress:
-            evidence, loaded = service.check(path, domains, options, progress)
+            evidence, loaded = service.check(path, domains, options, progress, credential_policy())
     except InputError as exc:
         report_input_error(exc, "text", path)
         sys.exit(EXIT_ERROR)

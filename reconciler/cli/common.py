@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from reconciler.credential_env import CredentialPolicy
 from reconciler.store.base import Store
 
 if TYPE_CHECKING:
@@ -30,6 +31,12 @@ def colour(stream: IO[Any] = sys.stdout) -> bool:
 def plural(count: int, word: str, many: str = "") -> str:
     """``1 domain``, ``2 domains``; ``many`` for words that do not just add an s."""
     return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def credential_policy() -> CredentialPolicy:
+    """Which variables a domains file may name as credentials: the operator's
+    ``MAILCTL_CREDENTIAL_ENV``, set outside any domains file (InputError if malformed)."""
+    return CredentialPolicy.from_env(os.environ)
 
 
 def state_option(func: F) -> F:

@@ -15,6 +15,7 @@ from reconciler.cli.common import (
     check_options,
     check_options_from,
     colour,
+    credential_policy,
     feed_timeout_option,
     fetch_options_from,
     gate_options,
@@ -138,7 +139,9 @@ def plan(
     options = check_options_from(overrides)
     with opened_store(state_url) as store, CheckProgress() as progress:
         try:
-            document, loaded = service.plan(path, store, lifted, options, progress, fetch)
+            document, loaded = service.plan(
+                path, store, lifted, options, progress, fetch, credential_policy()
+            )
         except InputError as exc:
             report_input_error(exc, "github" if fmt == "github" else "text", path)
             sys.exit(EXIT_ERROR)
@@ -209,7 +212,9 @@ def apply(
                 click.echo("Live checks run again (the plan's were too old) failed.", err=True)
         else:
             try:
-                document, loaded = service.plan(source, store, lifted, options, progress, fetch)
+                document, loaded = service.plan(
+                    source, store, lifted, options, progress, fetch, credential_policy()
+                )
             except InputError as exc:
                 report_input_error(exc, "text", source)
                 sys.exit(EXIT_ERROR)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import colour, plural
+from reconciler.cli.common import colour, credential_policy, plural
 from reconciler.cli.exitcodes import EXIT_ERROR
 from reconciler.errors import Diagnostic, InputError
 from reconciler.loader import load, summary_counts
@@ -61,7 +61,7 @@ def validate(path: Path, fmt: str) -> None:
       mailctl validate domains/ --format github
     """
     try:
-        loaded = load(path)
+        loaded = load(path, credential_policy())
     except InputError as exc:
         report_input_error(exc, fmt, path)
         sys.exit(EXIT_ERROR)

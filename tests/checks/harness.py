@@ -47,7 +47,10 @@ def run_check(target: CheckTarget, pki: Pki | None = None, **options: Any) -> Ch
 
 
 def login_env(user: str) -> dict[str, str]:
-    return {"MAIL_USER": user, "MAIL_PASSWORD": servers.USERS.get(user, "not-the-password")}
+    return {
+        "MAIL_LOGIN_USER": user,
+        "MAIL_LOGIN_PASSWORD": servers.USERS.get(user, "not-the-password"),
+    }
 
 
-CREDENTIALS = {"username_env": "MAIL_USER", "password_env": "MAIL_PASSWORD"}
+CREDENTIALS = {"username_env": "MAIL_LOGIN_USER", "password_env": "MAIL_LOGIN_PASSWORD"}

@@ -60,14 +60,14 @@ def test_login_with_quotes_backslash_and_non_ascii_goes_as_a_literal(
 
 
 def test_login_failure_is_a_failed_check(dovecots: Dovecots, pki: Pki) -> None:
-    env = {"MAIL_USER": "alice", "MAIL_PASSWORD": "wrong"}
+    env = {"MAIL_LOGIN_USER": "alice", "MAIL_LOGIN_PASSWORD": "wrong"}
     result = run_check(imap(dovecots.good.tls_port, **CREDENTIALS), pki, env=env)
     assert result.verdict == "failed"
     assert result.failed_step == "login"
     assert result.logged_in is False
     assert result.message == (
-        f"imap.test.example:{dovecots.good.tls_port}: login as the user in $MAIL_USER failed: "
-        "NO [AUTHENTICATIONFAILED] Authentication failed."
+        f"imap.test.example:{dovecots.good.tls_port}: login as the user in $MAIL_LOGIN_USER "
+        "failed: NO [AUTHENTICATIONFAILED] Authentication failed."
     )
 
 
@@ -76,8 +76,8 @@ def test_credentials_named_but_unset_is_a_warning(dovecots: Dovecots, pki: Pki) 
     assert result.verdict == "passed"
     assert result.logged_in is None
     assert result.warnings == (
-        f"imap.test.example:{dovecots.good.tls_port}: login not checked: set MAIL_USER and "
-        "MAIL_PASSWORD in the environment to check it",
+        f"imap.test.example:{dovecots.good.tls_port}: login not checked: set MAIL_LOGIN_USER and "
+        "MAIL_LOGIN_PASSWORD in the environment to check it",
     )
 
 

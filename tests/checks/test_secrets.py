@@ -21,8 +21,9 @@ def test_the_password_never_leaks(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    good = {"MAIL_USER": "canary", "MAIL_PASSWORD": CANARY}
-    wrong = {"MAIL_USER": "alice", "MAIL_PASSWORD": CANARY}  # a failed login with the canary
+    good = {"MAIL_LOGIN_USER": "canary", "MAIL_LOGIN_PASSWORD": CANARY}
+    # a failed login with the canary
+    wrong = {"MAIL_LOGIN_USER": "alice", "MAIL_LOGIN_PASSWORD": CANARY}
     results = []
     with servers.smtp_server(starttls=pki.good) as smtp_port:
         for env in (good, wrong):

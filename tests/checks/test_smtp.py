@@ -56,13 +56,13 @@ def test_auth_succeeds(starttls_port: int, implicit_port: int, pki: Pki, securit
 
 
 def test_auth_failure_is_a_failed_check(starttls_port: int, pki: Pki) -> None:
-    env = {"MAIL_USER": "alice", "MAIL_PASSWORD": "wrong"}
+    env = {"MAIL_LOGIN_USER": "alice", "MAIL_LOGIN_PASSWORD": "wrong"}
     result = run_check(smtp(starttls_port, **CREDENTIALS), pki, env=env)
     assert result.verdict == "failed"
     assert result.failed_step == "login"
     assert result.logged_in is False
     assert result.message == (
-        f"smtp.test.example:{starttls_port}: login as the user in $MAIL_USER failed: "
+        f"smtp.test.example:{starttls_port}: login as the user in $MAIL_LOGIN_USER failed: "
         "535 5.7.8 Authentication credentials invalid"
     )
 
