@@ -21,12 +21,14 @@ class Credentials:
     source: str = field(default="", repr=True)
 
     def secret_forms(self) -> tuple[str, ...]:
-        """Every form in which the password crosses the wire (for scrubbing)."""
+        """Every form in which the password crosses the wire (for scrubbing, which
+        ignores letter case): as is, and base64 as AUTH PLAIN and AUTH LOGIN send it.
+        The base64 forms lose their ``=`` padding, so an echo without it still matches."""
         plain = f"\0{self.username}\0{self.password}".encode()
         return (
             self.password,
-            base64.b64encode(plain).decode(),
-            base64.b64encode(self.password.encode()).decode(),
+            base64.b64encode(plain).decode().rstrip("="),
+            base64.b64encode(self.password.encode()).decode().rstrip("="),
         )
 
 

@@ -21,7 +21,7 @@ from tests.checks.servers import free_port
 MAX_BYTES = 64 * 1024 * 1024  # what one connection may send: far above any client bound
 MAX_SECONDS = 10.0
 FILLER = b"x" * 65536
-TOKEN = b"T" * 65536  # one 64 KiB token
+TOKEN = b"T" * 15000  # one token as long as a line may be (a longer line is refused)
 # Control sequences a terminal or a CI log would obey: a window title, a bell, a forged
 # workflow command on a line of its own (CR), a colour change.
 CONTROLS = b"\x1b]0;owned\x07 \r::error file=forged::forged annotation \x1b[31mred\x1b[0m"
