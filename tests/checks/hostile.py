@@ -254,10 +254,11 @@ async def smtp_endless_line(peer: Peer) -> None:
     await peer.flood(FILLER)
 
 
-def smtp_starttls_injection(context: ssl.SSLContext) -> Script:
+def smtp_starttls_injection(context: ssl.SSLContext, delay: float = 0.0) -> Script:
     """Like :func:`imap_starttls_injection` for SMTP: a forged EHLO answer and
     ``235 Authentication successful`` follow the 220 go-ahead in plaintext; over TLS
-    the real answer to AUTH is 535."""
+    the real answer to AUTH is 535. With ``delay``, the forged answers come that many
+    seconds after the go-ahead, when the client's handshake has begun."""
 
     async def script(peer: Peer) -> None:
         await peer.send(b"220 mail.test ESMTP\r\n")
@@ -268,6 +269,12 @@ def smtp_starttls_injection(context: ssl.SSLContext) -> Script:
             b"250-mail.test\r\n250 AUTH PLAIN LOGIN\r\n"
             b"235 2.7.0 Authentication successful\r\n221 bye\r\n"
         )
+        if delay:
+            await peer.send(b"220 2.0.0 Ready to start TLS\r\n")
+            await asyncio.sleep(delay)
+            await peer.send(forged)
+            await peer.reader.read()  # until the client gives up
+            return
         await peer.send(b"220 2.0.0 Ready to start TLS\r\n" + forged)
         await peer.start_tls(context)
         while True:

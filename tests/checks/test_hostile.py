@@ -71,9 +71,11 @@ def assert_failed_at(found: Measured, step: str, reason: str) -> None:
 # --- memory -----------------------------------------------------------------------------
 
 
-def test_a_greeting_announcing_a_2_gb_literal_is_not_read() -> None:
-    with hostile.hostile_server(hostile.imap_huge_literal) as server:
-        found = measured(imap(server.port, "none"))
+@pytest.mark.parametrize("security", ["none", "ssl"])
+def test_a_greeting_announcing_a_2_gb_literal_is_not_read(security: str, pki: Pki) -> None:
+    tls = servers.server_context(pki.good) if security == "ssl" else None
+    with hostile.hostile_server(hostile.imap_huge_literal, implicit_tls=tls) as server:
+        found = measured(imap(server.port, security), ca_file=pki.ca_file)
     assert_failed_at(found, "greeting", "literal of 2,000,000,000 bytes")
 
 
@@ -89,9 +91,11 @@ def test_an_smtp_line_without_end_fails_at_its_step() -> None:
     assert_failed_at(found, "greeting", "line longer than")
 
 
-def test_a_flood_of_untagged_imap_lines_fails_at_capability() -> None:
-    with hostile.hostile_server(hostile.imap_untagged_flood) as server:
-        found = measured(imap(server.port, "none"))
+@pytest.mark.parametrize("security", ["none", "ssl"])
+def test_a_flood_of_untagged_imap_lines_fails_at_capability(security: str, pki: Pki) -> None:
+    tls = servers.server_context(pki.good) if security == "ssl" else None
+    with hostile.hostile_server(hostile.imap_untagged_flood, implicit_tls=tls) as server:
+        found = measured(imap(server.port, security), ca_file=pki.ca_file)
     assert_failed_at(found, "capability", "lines in one response")
 
 
@@ -161,6 +165,18 @@ def test_plaintext_after_the_starttls_go_ahead_fails_the_check(protocol: str, pk
     assert result.logged_in is not True
     assert "data before TLS: possible STARTTLS injection" in result.message
     assert result.tls_version is None  # the handshake was never started
+
+
+def test_plaintext_during_the_handshake_fails_the_check(pki: Pki) -> None:
+    script = hostile.smtp_starttls_injection(servers.server_context(pki.good), delay=0.3)
+    with hostile.hostile_server(script) as server:
+        result = run_check(
+            smtp(server.port, "starttls", **CREDENTIALS), pki, env=ENV, step_timeout=STEP
+        )
+    assert result.verdict == "failed", result.message
+    assert result.failed_step == "tls"
+    assert result.logged_in is not True
+    assert "data before TLS: possible STARTTLS injection" in result.message
 
 
 # --- server text in our output ------------------------------------------------------------
