@@ -23,13 +23,15 @@ class Credentials:
     source: str = field(default="", repr=True)
 
     def secret_forms(self) -> tuple[str, ...]:
-        """Every form in which the password crosses the wire (for scrubbing)."""
+        """Every form in which the password crosses the wire (for scrubbing, which
+        ignores letter case): as is, and base64 as AUTH PLAIN and AUTH LOGIN send it,
+        with and without its ``=`` padding."""
         plain = f"\0{self.username}\0{self.password}".encode()
-        return (
-            self.password,
+        encoded = [
             base64.b64encode(plain).decode(),
             base64.b64encode(self.password.encode()).decode(),
-        )
+        ]
+        return (self.password, *encoded, *(e.rstrip("=") for e in encoded))
 
 
 def credentials_for(target: CheckTarget, env: Mapping[str, str]) -> Credentials | str | None:

@@ -23,6 +23,7 @@ from reconciler.checks.guard import IPAddress, judged
 from reconciler.checks.imap import ImapDialogue
 from reconciler.checks.limits import ServerSlots
 from reconciler.checks.resolve import NameNotResolved, Resolver, resolve, system_resolver
+from reconciler.checks.servertext import ServerText
 from reconciler.checks.session import (
     CheckFailure,
     Connection,
@@ -33,7 +34,9 @@ from reconciler.checks.session import (
 )
 from reconciler.checks.smtp import SmtpDialogue
 from reconciler.checks.tls import handshake_facts, reading_context, verifying_context
+from reconciler.checks.wire import DataBeforeTls, Overrun
 
+INJECTION = "data before TLS: possible STARTTLS injection"
 PLAINTEXT_WARNING = (
     "PLAINTEXT: security is none, so mail and passwords would cross the network "
     "unencrypted; this check sent no credentials"
@@ -58,12 +61,18 @@ async def check_endpoint(
     table and a recording connector). ``address_slots`` caps connections per resolved
     address across concurrent checks; time spent waiting for a slot does not count
     against the deadline.
+
+    A server that sends more than a bound allows (see ``wire``, ``session``) fails the
+    check at its step; an unexpected error fails only this check, so that the results of
+    other endpoints checked alongside survive.
     """
     trace = Trace(target, step_timeout)
     credentials = credentials_for(target, env)
     if isinstance(credentials, str):
         trace.warn(credentials)
         credentials = None
+    if credentials is not None:
+        trace.text = ServerText(credentials.secret_forms())
     check = _Check(
         target,
         trace,
@@ -91,6 +100,16 @@ async def check_endpoint(
         trace.failure = CheckFailure(
             trace.current, f"connection failed {waiting_for(trace.current)}: {_describe(error)}"
         )
+    except Overrun as error:
+        trace.failure = CheckFailure(
+            trace.current, f"{error} {waiting_for(trace.current)}; the check stopped reading"
+        )
+    except Exception as error:  # one endpoint's surprise must not lose every other result
+        trace.failure = CheckFailure(
+            trace.current,
+            f"internal error {waiting_for(trace.current)} ({type(error).__name__}); "
+            "please report this as a mailctl bug",
+        )
     finally:
         await check.close()
     return trace.result()
@@ -108,12 +127,32 @@ def _describe(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
+_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"})
+
+
 def _tls_failure(error: ssl.SSLError, target: CheckTarget) -> str:
     reason = error.reason or error.strerror or str(error)
     hint = ""
-    if target.security == "ssl" and reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"):
-        hint = "; the port does not speak TLS: is it a plaintext or STARTTLS port?"
+    if reason in _NOT_TLS:
+        hint = (
+            "; the port does not speak TLS: is it a plaintext or STARTTLS port?"
+            if target.security == "ssl"
+            # Plaintext that arrives once the handshake has begun reaches the TLS layer.
+            else f"; the server sent something other than TLS after its go-ahead ({INJECTION})"
+        )
     return f"TLS handshake failed ({reason}){hint}"
+
+
+def _early_data(target: CheckTarget, count: int) -> str:
+    if target.security == "ssl":
+        return (
+            f"the server sent {count} bytes before the TLS handshake: the port does not "
+            "speak implicit TLS: is it a plaintext or STARTTLS port?"
+        )
+    return (
+        f"{INJECTION}: the server sent {count} bytes in plaintext after its STARTTLS "
+        "go-ahead; nothing from them was used and no credentials were sent"
+    )
 
 
 class _Check:
@@ -220,10 +259,9 @@ class _Check:
         if address not in self.trace.tried:
             self.trace.tried.append(address)
         async with self.trace.step("connect"):
-            reader, writer = await self.connector(address, self.target.port)
+            wire = await self.connector(address, self.target.port)
         self.trace.connected_address = address
-        secrets = self.credentials.secret_forms() if self.credentials else ()
-        return Connection(reader, writer, secrets)
+        return Connection(wire, self.trace.budget, self.trace.text)
 
     async def _step_greeting_and_capabilities(self, conn: Connection) -> None:
         async with self.trace.step("greeting"):
@@ -237,7 +275,10 @@ class _Check:
             async with self.trace.step("starttls"):
                 await self.dialogue.starttls(conn, self.trace)
         async with self.trace.step("tls"):
-            await conn.start_tls(context, self.target.host)
+            try:
+                await conn.start_tls(context, self.target.host)
+            except DataBeforeTls as early:
+                raise CheckFailure("tls", _early_data(self.target, early.count)) from None
 
     async def _secure(self, conn: Connection) -> Connection:
         """TLS on ``conn``; on a verification failure, read the certificate over a
@@ -256,7 +297,12 @@ class _Check:
         self.trace.tls_version, self.trace.cipher = facts.version, facts.cipher
         if facts.der is None:
             raise CheckFailure("certificate", "server sent no certificate")
-        self.trace.certificate = certs.facts(facts.der, trusted=trusted)
+        try:
+            self.trace.certificate = certs.facts(facts.der, trusted=trusted)
+        except ValueError as error:
+            raise CheckFailure(
+                "certificate", f"the server's certificate cannot be read ({type(error).__name__})"
+            ) from None
         self._judge(trusted)
         return conn
 
@@ -275,7 +321,7 @@ class _Check:
             await self._handshake(probe, reading_context())
             der = handshake_facts(probe.ssl_object).der
             found = certs.facts(der, trusted=False) if der else None
-        except (CheckFailure, OSError):
+        except (CheckFailure, OSError, Overrun, ValueError):
             pass  # the verification failure is the finding; the fingerprint is a bonus
         finally:
             if probe is not None:
@@ -328,5 +374,5 @@ class _Check:
         try:
             async with self.trace.step("logout"):
                 await self.dialogue.logout(conn, self.trace)
-        except (CheckFailure, OSError) as problem:
+        except (CheckFailure, OSError, Overrun) as problem:
             self.trace.warn(f"logout: {problem}")

@@ -3,13 +3,21 @@
 Evidence is attached to plans (so it is part of the plan document and its schema):
 it must never hold a secret. Credentials appear only as the *names* of environment
 variables, and only in the request.
+
+Much of the evidence is text a server chose. The checks pass it through
+``servertext`` (scrubbed, escaped, cut, quoted); as the last line of defence, every
+string of a result is also validated here: control and invisible characters escaped,
+each string and each tuple cut to a bound. That validation is idempotent, so a saved
+plan loads to exactly the evidence it was saved with.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from reconciler.checks.servertext import printable
 
 Protocol = Literal["imap", "smtp"]
 Security = Literal["ssl", "starttls", "none"]
@@ -27,6 +35,25 @@ Step = Literal[
     "logout",
     "deadline",
 ]
+
+
+def _text(limit: int) -> AfterValidator:
+    return AfterValidator(lambda value: printable(value, limit))
+
+
+def _first(count: int) -> BeforeValidator:
+    def first(value: Any) -> Any:
+        return tuple(value[:count]) if isinstance(value, list | tuple) else value
+
+    return BeforeValidator(first)
+
+
+Word = Annotated[str, _text(100)]  # a version, cipher, address, fingerprint, date
+Sentence = Annotated[str, _text(1000)]  # a warning; a certificate name
+Message = Annotated[str, _text(2000)]
+Words = Annotated[tuple[Word, ...], _first(100)]  # capabilities, mechanisms, addresses
+Names = Annotated[tuple[Annotated[str, _text(300)], ...], _first(100)]  # DNS names: 253
+Sentences = Annotated[tuple[Sentence, ...], _first(50)]
 
 
 class _Frozen(BaseModel):
@@ -51,11 +78,11 @@ class CheckTarget(_Frozen):
 
 
 class Certificate(_Frozen):
-    subject: str
-    issuer: str
-    sans: tuple[str, ...] = ()
-    not_after: str = Field(description="ISO 8601, UTC.")
-    sha256: str = Field(description="Fingerprint, colon-separated upper-case hex pairs.")
+    subject: Sentence
+    issuer: Sentence
+    sans: Names = ()
+    not_after: Word = Field(description="ISO 8601, UTC.")
+    sha256: Word = Field(description="Fingerprint, colon-separated upper-case hex pairs.")
     self_signed: bool = False
     trusted: bool = Field(description="Verified against the CA bundle and the host name.")
 
@@ -69,18 +96,18 @@ class CheckResult(_Frozen):
     target: CheckTarget
     verdict: Verdict
     failed_step: Step | None = None
-    message: str = Field(default="", description="For a person: what failed and what to do.")
-    warnings: tuple[str, ...] = ()
-    addresses: tuple[str, ...] = Field(default=(), description="Addresses resolved and tried.")
-    tried_addresses: tuple[str, ...] = Field(
+    message: Message = Field(default="", description="For a person: what failed and what to do.")
+    warnings: Sentences = ()
+    addresses: Words = Field(default=(), description="Addresses resolved and tried.")
+    tried_addresses: Words = Field(
         default=(), description="Addresses a connection was attempted to, in order."
     )
-    connected_address: str | None = None
-    tls_version: str | None = None
-    cipher: str | None = None
+    connected_address: Word | None = None
+    tls_version: Word | None = None
+    cipher: Word | None = None
     certificate: Certificate | None = None
-    capabilities: tuple[str, ...] = ()
-    auth_mechanisms: tuple[str, ...] = ()
+    capabilities: Words = ()
+    auth_mechanisms: Words = ()
     login_disabled: bool = False
     logged_in: bool | None = Field(default=None, description="None: no login attempted.")
     timings: tuple[Timing, ...] = ()

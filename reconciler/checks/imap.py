@@ -11,7 +11,11 @@ import re
 from dataclasses import dataclass, field
 
 from reconciler.checks.dialogue import Credentials
-from reconciler.checks.session import CheckFailure, Connection, Trace
+from reconciler.checks.session import MAX_RESPONSE_LINES, CheckFailure, Connection, Trace
+from reconciler.checks.wire import Overrun
+
+MAX_LITERAL = 64 * 1024  # a literal in a greeting, capability or login answer
+STATUSES = frozenset({"OK", "NO", "BAD"})
 
 _LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r?\n$")
 _SAFE_QUOTED = re.compile(r"[\x20-\x7e]*")
@@ -32,11 +36,19 @@ def imap_string(value: str) -> bytes | tuple[bytes]:
 
 @dataclass(frozen=True)
 class Reply:
-    """A tagged completion with the untagged lines before it."""
+    """A tagged completion with the untagged lines before it. ``status`` is OK, NO or
+    BAD, or ``?`` when the server put something else there (then ``text`` is all of
+    the line after the tag: the word is the server's, not a status)."""
 
     status: str
     text: bytes
     untagged: tuple[bytes, ...]
+
+    def said(self, conn: Connection) -> str:
+        """``NO "Authentication failed."`` for a person, the server's words quoted."""
+        if self.status == "?":
+            return f"an answer that is not OK, NO or BAD: {conn.quote(self.text)}"
+        return f"{self.status} {conn.quote(self.text)}"
 
 
 def parse_capabilities(untagged: tuple[bytes, ...]) -> tuple[str, ...]:
@@ -62,7 +74,13 @@ class ImapDialogue:
         # the line belong to the same response.
         line = await conn.line()
         while (match := _LITERAL_AT_END.search(line)) is not None:
-            line += await conn.exactly(int(match.group(1)))
+            size = int(match.group(1))
+            if size > MAX_LITERAL:
+                raise Overrun(
+                    f"the server announced a literal of {size:,} bytes "
+                    f"(at most {MAX_LITERAL:,} are read)"
+                )
+            line += await conn.exactly(size)
             line += await conn.line()
         return line
 
@@ -85,7 +103,7 @@ class ImapDialogue:
         return await self._complete(conn, tag)
 
     async def _continuation(self, conn: Connection) -> None:
-        while True:
+        for _ in range(MAX_RESPONSE_LINES):
             line = await self._read(conn)
             if line.startswith(b"+"):
                 return
@@ -93,15 +111,21 @@ class ImapDialogue:
                 raise CheckFailure(
                     "login", f"server refused a literal: {conn.quote(line.split(b' ', 1)[-1])}"
                 )
+        raise _too_many()
 
     async def _complete(self, conn: Connection, tag: bytes) -> Reply:
         untagged: list[bytes] = []
-        while True:
+        while len(untagged) < MAX_RESPONSE_LINES:
             line = await self._read(conn)
             if line.startswith(tag + b" "):
-                status, _, text = line[len(tag) + 1 :].partition(b" ")
-                return Reply(status.decode("ascii", "replace").upper(), text, tuple(untagged))
+                rest = line[len(tag) + 1 :]
+                status, _, text = rest.partition(b" ")
+                word = status.decode("ascii", "replace").upper()
+                if word not in STATUSES:
+                    return Reply("?", rest, tuple(untagged))
+                return Reply(word, text, tuple(untagged))
             untagged.append(line)
+        raise _too_many()
 
     async def greeting(self, conn: Connection, trace: Trace) -> None:
         line = await self._read(conn)
@@ -114,25 +138,25 @@ class ImapDialogue:
         if head.startswith(b"* BYE"):
             raise CheckFailure("greeting", f"server refused the session: {conn.quote(line[6:])}")
         raise CheckFailure(
-            "greeting", f"not an IMAP greeting (expected '* OK'): {conn.quote(line, 80)!r}"
+            "greeting", f"not an IMAP greeting (expected '* OK'): {conn.quote(line, 80)}"
         )
 
     async def capabilities(self, conn: Connection, trace: Trace) -> None:
         reply = await self._command(conn, b"CAPABILITY")
         if reply.status != "OK":
-            raise CheckFailure(
-                "capability", f"CAPABILITY failed: {reply.status} {conn.quote(reply.text)}"
-            )
+            raise CheckFailure("capability", f"CAPABILITY failed: {reply.said(conn)}")
         found = parse_capabilities(reply.untagged)
         self._capabilities = frozenset(c.upper() for c in found)
-        trace.capabilities = found
-        trace.auth_mechanisms = tuple(c[5:] for c in found if c.upper().startswith("AUTH="))
+        trace.capabilities = tuple(conn.token(c) for c in found)
+        trace.auth_mechanisms = tuple(
+            conn.token(c[5:]) for c in found if c.upper().startswith("AUTH=")
+        )
         trace.login_disabled = "LOGINDISABLED" in self._capabilities
         if not self._capabilities & {"IMAP4REV1", "IMAP4REV2"}:
+            offered = conn.quote(" ".join(found)) if found else "none"
             raise CheckFailure(
                 "capability",
-                "server does not speak IMAP4rev1 or IMAP4rev2 "
-                f"(capabilities: {' '.join(found) or 'none'})",
+                f"server does not speak IMAP4rev1 or IMAP4rev2 (capabilities: {offered})",
             )
 
     async def starttls(self, conn: Connection, trace: Trace) -> None:
@@ -150,9 +174,7 @@ class ImapDialogue:
             )
         reply = await self._command(conn, b"STARTTLS")
         if reply.status != "OK":
-            raise CheckFailure(
-                "starttls", f"STARTTLS refused: {reply.status} {conn.quote(reply.text)}"
-            )
+            raise CheckFailure("starttls", f"STARTTLS refused: {reply.said(conn)}")
 
     def plaintext_login_refused(self) -> bool:
         return "LOGINDISABLED" in self._capabilities
@@ -177,12 +199,15 @@ class ImapDialogue:
         if reply.status != "OK":
             raise CheckFailure(
                 "login",
-                f"login as the user in {credentials.source} failed: "
-                f"{reply.status} {conn.quote(reply.text)}",
+                f"login as the user in {credentials.source} failed: {reply.said(conn)}",
             )
         trace.logged_in = True
 
     async def logout(self, conn: Connection, trace: Trace) -> None:
         reply = await self._command(conn, b"LOGOUT")
         if reply.status != "OK":
-            trace.warn(f"LOGOUT answered {reply.status} {conn.quote(reply.text)}")
+            trace.warn(f"LOGOUT answered {reply.said(conn)}")
+
+
+def _too_many() -> Overrun:
+    return Overrun(f"the server sent more than {MAX_RESPONSE_LINES} lines in one response")

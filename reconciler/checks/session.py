@@ -8,11 +8,10 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from reconciler.checks.evidence import (
@@ -23,11 +22,14 @@ from reconciler.checks.evidence import (
     Timing,
     Verdict,
 )
+from reconciler.checks.servertext import ServerText
+from reconciler.checks.wire import Budget, Wire
 
-Connector = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
-"""``await connector(address, port)`` -> an open TCP stream to exactly that address."""
+Connector = Callable[[str, int], Awaitable[Wire]]
+"""``await connector(address, port)`` -> an open TCP connection to exactly that address."""
 
-MAX_LINE = 64 * 1024
+STEP_BYTES = 256 * 1024  # what one step may read from a server, all lines together
+MAX_RESPONSE_LINES = 100  # lines of one reply: untagged IMAP lines, SMTP continuations
 
 _WAITING_FOR: dict[Step, str] = {
     "resolve": "resolving the host name",
@@ -42,9 +44,9 @@ _WAITING_FOR: dict[Step, str] = {
 }
 
 
-async def open_tcp(address: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def open_tcp(address: str, port: int) -> Wire:
     """The default connector: a plain TCP connection to an already-checked address."""
-    return await asyncio.open_connection(address, port, limit=MAX_LINE)
+    return await Wire.open(address, port)
 
 
 def waiting_for(step: Step) -> str:
@@ -83,6 +85,8 @@ class Trace:
     warnings: list[str] = field(default_factory=list)
     timings: list[Timing] = field(default_factory=list)
     failure: CheckFailure | None = None
+    text: ServerText = field(default_factory=ServerText)
+    budget: Budget = field(default_factory=lambda: Budget(STEP_BYTES))
 
     @property
     def prefix(self) -> str:
@@ -100,6 +104,7 @@ class Trace:
         deadline is a different timeout and passes through untouched.
         """
         self.current = name
+        self.budget.reset()
         limit = self.step_timeout if timeout is None else timeout
         started = time.perf_counter()
         try:
@@ -112,91 +117,85 @@ class Trace:
             self.timings.append(Timing(step=name, milliseconds=elapsed))
 
     def result(self) -> CheckResult:
+        """The frozen evidence. Every string a server could have influenced is scrubbed
+        of the check's secrets once more here, whatever path it took into the trace."""
         failure = self.failure
         message = "ok" if failure is None else failure.message
+        scrub = self.text.scrub
+        cert = self.certificate
+        if cert is not None:
+            cert = cert.model_copy(
+                update={
+                    "subject": scrub(cert.subject),
+                    "issuer": scrub(cert.issuer),
+                    "sans": tuple(scrub(name) for name in cert.sans),
+                }
+            )
         return CheckResult(
             target=self.target,
             verdict="passed" if failure is None else failure.verdict,
             failed_step=None if failure is None else failure.step,
-            message=f"{self.prefix}: {message}",
-            warnings=tuple(self.warnings),
+            message=scrub(f"{self.prefix}: {message}"),
+            warnings=tuple(scrub(w) for w in self.warnings),
             addresses=tuple(self.addresses),
             tried_addresses=tuple(self.tried),
             connected_address=self.connected_address,
             tls_version=self.tls_version,
             cipher=self.cipher,
-            certificate=self.certificate,
-            capabilities=self.capabilities,
-            auth_mechanisms=self.auth_mechanisms,
+            certificate=cert,
+            capabilities=tuple(scrub(c) for c in self.capabilities),
+            auth_mechanisms=tuple(scrub(m) for m in self.auth_mechanisms),
             login_disabled=self.login_disabled,
             logged_in=self.logged_in,
             timings=tuple(self.timings),
         )
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
-
-
 class Connection:
-    """Line I/O on one stream. Server text shown to people goes through ``quote``,
-    which removes control characters and every secret the check holds."""
+    """Bounded line I/O on one ``Wire``. Every read counts against the current step's
+    byte budget; server text shown to people goes through ``quote`` or ``token``."""
 
-    def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        secrets: Iterable[str] = (),
-    ) -> None:
-        self.reader = reader
-        self.writer = writer
-        self._secrets = tuple(s for s in secrets if s)
+    def __init__(self, wire: Wire, budget: Budget, text: ServerText | None = None) -> None:
+        self.wire = wire
+        self.budget = budget
+        self.text = text or ServerText()
         self.encrypted = False
 
     async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
+        self.wire.send(data)
 
     async def line(self) -> bytes:
-        """One line including CRLF; a closed connection is a ``ConnectionError``."""
-        try:
-            data = await self.reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError:
-            raise ConnectionError("the server closed the connection") from None
-        except asyncio.LimitOverrunError:
-            raise ConnectionError("the server sent a line longer than 64 KiB") from None
+        """One line including CRLF; a closed connection is a ``ConnectionError``, a line
+        longer than ``MAX_LINE`` or past the step's budget an ``Overrun``."""
+        data = await self.wire.line()
+        self.budget.spend(len(data))
         return data
 
     async def exactly(self, size: int) -> bytes:
-        try:
-            return await self.reader.readexactly(size)
-        except asyncio.IncompleteReadError:
-            raise ConnectionError("the server closed the connection") from None
+        data = await self.wire.exactly(size)
+        self.budget.spend(len(data))
+        return data
 
     async def start_tls(self, context: ssl.SSLContext, server_hostname: str) -> None:
-        # SNI and host name verification use the name; the socket is already connected
-        # to the checked address, so no second resolution happens here.
-        await self.writer.start_tls(context, server_hostname=server_hostname)
+        await self.wire.start_tls(context, server_hostname)
         self.encrypted = True
 
     @property
     def ssl_object(self) -> ssl.SSLObject | None:
-        found = self.writer.get_extra_info("ssl_object")
+        found = self.wire.extra("ssl_object")
         return found if isinstance(found, ssl.SSLObject) else None
 
+    @property
+    def sockname(self) -> object:
+        return self.wire.extra("sockname")
+
     def quote(self, raw: bytes | str, limit: int = 200) -> str:
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        text = _UNPRINTABLE.sub(" ", text).strip()
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text if len(text) <= limit else text[: limit - 1] + "…"
+        """Server words for a sentence, quoted (see ``ServerText.quote``)."""
+        return self.text.quote(raw, limit)
+
+    def token(self, raw: bytes | str, limit: int = 100) -> str:
+        """A server's word for the evidence (see ``ServerText.token``)."""
+        return self.text.token(raw, limit)
 
     async def close(self) -> None:
-        """Close politely but boundedly; a peer that never finishes TLS shutdown is cut."""
-        self.writer.close()
-        closed = False
-        with suppress(Exception):
-            async with asyncio.timeout(1.0):
-                await self.writer.wait_closed()
-                closed = True
-        if not closed:
-            self.writer.transport.abort()
+        await self.wire.close()

@@ -11,7 +11,8 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from reconciler.checks.dialogue import Credentials
-from reconciler.checks.session import CheckFailure, Connection, Trace
+from reconciler.checks.session import MAX_RESPONSE_LINES, CheckFailure, Connection, Trace
+from reconciler.checks.wire import Overrun
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,15 @@ class SmtpDialogue:
 
     async def _reply(self, conn: Connection) -> Reply:
         lines: list[bytes] = []
-        while True:
+        while len(lines) < MAX_RESPONSE_LINES:
             line = await conn.line()
             code = line[:3]
             if not code.isdigit() or line[3:4] not in (b"-", b" ", b"\r", b"\n"):
-                raise ConnectionError(f"not an SMTP reply: {conn.quote(line, 80)!r}")
+                raise ConnectionError(f"not an SMTP reply: {conn.quote(line, 80)}")
             lines.append(line[4:].rstrip(b"\r\n"))
             if line[3:4] != b"-":
                 return Reply(int(code), tuple(lines))
+        raise Overrun(f"the server sent more than {MAX_RESPONSE_LINES} lines in one response")
 
     async def _command(self, conn: Connection, command: bytes) -> Reply:
         await conn.send(command + b"\r\n")
@@ -81,13 +83,13 @@ class SmtpDialogue:
             )
 
     async def capabilities(self, conn: Connection, trace: Trace) -> None:
-        name = ehlo_name(conn.writer.get_extra_info("sockname"))
+        name = ehlo_name(conn.sockname)
         reply = await self._command(conn, b"EHLO " + name)
         if reply.code != 250:
             raise CheckFailure("capability", f"EHLO refused: {reply.code} {conn.quote(reply.text)}")
         self._extensions = parse_ehlo(reply)
-        trace.capabilities = self._extensions
-        trace.auth_mechanisms = auth_mechanisms(self._extensions)
+        trace.capabilities = tuple(conn.token(e) for e in self._extensions)
+        trace.auth_mechanisms = tuple(conn.token(m) for m in auth_mechanisms(self._extensions))
 
     def _has(self, keyword: str) -> bool:
         return any(e.split(" ", 1)[0].upper() == keyword for e in self._extensions)
@@ -127,7 +129,8 @@ class SmtpDialogue:
             raise CheckFailure(
                 "login",
                 "server offers neither AUTH PLAIN nor AUTH LOGIN "
-                f"(AUTH: {' '.join(mechanisms) or 'none'}); no login was attempted",
+                f"(AUTH: {conn.quote(' '.join(mechanisms)) if mechanisms else 'none'}); "
+                "no login was attempted",
             )
         if reply.code == 235:
             trace.logged_in = True

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 
 import pytest
 
 from reconciler.checks.guard import refusal
 from reconciler.checks.resolve import static_resolver
+from reconciler.checks.wire import Wire
 from tests.checks.harness import imap, run_check
 
 REFUSED = [
@@ -73,9 +73,7 @@ class RecordingConnector:
     def __init__(self) -> None:
         self.calls: list[tuple[str, int]] = []
 
-    async def __call__(
-        self, address: str, port: int
-    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def __call__(self, address: str, port: int) -> Wire:
         self.calls.append((address, port))
         raise ConnectionRefusedError
 

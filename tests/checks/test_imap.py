@@ -67,7 +67,7 @@ def test_login_failure_is_a_failed_check(dovecots: Dovecots, pki: Pki) -> None:
     assert result.logged_in is False
     assert result.message == (
         f"imap.test.example:{dovecots.good.tls_port}: login as the user in $MAIL_LOGIN_USER "
-        "failed: NO [AUTHENTICATIONFAILED] Authentication failed."
+        'failed: NO "[AUTHENTICATIONFAILED] Authentication failed."'
     )
 
 

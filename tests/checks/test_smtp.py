@@ -63,7 +63,7 @@ def test_auth_failure_is_a_failed_check(starttls_port: int, pki: Pki) -> None:
     assert result.logged_in is False
     assert result.message == (
         f"smtp.test.example:{starttls_port}: login as the user in $MAIL_LOGIN_USER failed: "
-        "535 5.7.8 Authentication credentials invalid"
+        '535 "5.7.8 Authentication credentials invalid"'
     )
 
 
@@ -101,7 +101,7 @@ def test_an_imap_check_of_an_smtp_port_says_it_is_not_imap(plain_port: int) -> N
     result = run_check(imap(plain_port, "none", host="smtp.test.example"))
     assert result.failed_step == "greeting"
     assert result.message.startswith(
-        f"smtp.test.example:{plain_port}: not an IMAP greeting (expected '* OK'): '220 "
+        f"smtp.test.example:{plain_port}: not an IMAP greeting (expected '* OK'): \"220 "
     )
 
 
