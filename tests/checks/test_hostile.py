@@ -30,7 +30,7 @@ STEP = 2.0  # seconds: every step of these checks
 DEADLINE = 8.0
 PEAK = 4 * 1024 * 1024  # bytes a check of one hostile server may hold at its peak
 PASSWORD = "Sesame-0pen-Secret"
-ENV = {"MAIL_USER": "alice", "MAIL_PASSWORD": PASSWORD}
+ENV = {"MAIL_LOGIN_USER": "alice", "MAIL_LOGIN_PASSWORD": PASSWORD}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
