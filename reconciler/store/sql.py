@@ -73,7 +73,7 @@ class SqlStore:
         if not self._backend.may_exist():
             yield None
             return
-        with self._errors(), self._backend.engine.connect() as conn:
+        with self._errors(), self._backend.read_guard(), self._backend.engine.connect() as conn:
             conn.execution_options(**self._backend.read_options)
             with conn.begin():
                 revision = schema.current(conn)
@@ -118,7 +118,12 @@ class SqlStore:
         upgraded in place if an older one did. A store that does not exist stays so."""
         if not self._backend.may_exist():
             return
-        with self._errors(), self._backend.engine.connect() as conn, conn.begin():
+        with (
+            self._errors(),
+            self._backend.read_guard(),
+            self._backend.engine.connect() as conn,
+            conn.begin(),
+        ):
             revision = schema.current(conn)
         schema.refuse_unknown(revision, self.display_url)
         if revision is not None and revision != schema.head():
