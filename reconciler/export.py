@@ -7,6 +7,7 @@ export gives exactly the stored state and planning it shows no changes.
 from __future__ import annotations
 
 import io
+import re
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -22,8 +23,26 @@ HEADER = (
 )
 
 
+# Text written plain only in this shape: a YAML 1.1 or 1.2 reader cannot take it for
+# anything but text, in block or flow context. Everything else is double-quoted:
+# ::ffff:c633:6407 in a flow mapping does not parse, 1.5e3 (a valid host name) reads
+# as a number, an environment variable named yes reads as a boolean in YAML 1.1.
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
+_YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+
+
+def _text(value: str) -> str:
+    """``value`` as a scalar that every YAML reader loads back as the same string."""
+    if _PLAIN.match(value) and value.lower() not in _YAML11_WORDS:
+        return value
+    quoted: str = DoubleQuotedScalarString(value)
+    return quoted
+
+
 def _endpoint(endpoint: Endpoint) -> CommentedMap:
-    node = CommentedMap(host=endpoint.host, port=endpoint.port, security=endpoint.security)
+    node = CommentedMap(
+        host=_text(endpoint.host), port=endpoint.port, security=_text(endpoint.security)
+    )
     node.fa.set_flow_style()
     return node
 
@@ -41,8 +60,8 @@ def _domain(domain: Domain) -> CommentedMap:
         node["use_static_ip_addresses"] = True
     if domain.credentials:
         creds = CommentedMap(
-            username_env=domain.credentials.username_env,
-            password_env=domain.credentials.password_env,
+            username_env=_text(domain.credentials.username_env),
+            password_env=_text(domain.credentials.password_env),
         )
         creds.fa.set_flow_style()
         node["credentials"] = creds
@@ -54,11 +73,11 @@ def to_yaml(state: StoredState) -> str:
     document["version"] = FORMAT_VERSION
     if state.connection_ranges:
         document["connection_ips"] = CommentedMap(
-            ranges=CommentedSeq(sort_ranges(state.connection_ranges))
+            ranges=CommentedSeq(_text(cidr) for cidr in sort_ranges(state.connection_ranges))
         )
     domains = CommentedMap()
     for name in sorted(state.domains):
-        domains[name] = _domain(state.domains[name])
+        domains[_text(name)] = _domain(state.domains[name])
     document["domains"] = domains
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)

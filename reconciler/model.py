@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from reconciler import fingerprints, names, ranges
@@ -75,6 +75,19 @@ def _cidr(value: str) -> str:
         return str(ranges.parse_range(value))
     except ranges.RangeError as problem:
         raise PydanticCustomError(problem.kind, problem.message, {"hint": problem.hint}) from None
+
+
+def _whole_number(value: Any) -> Any:
+    """Refuse what only compares equal to an integer (``1.0``, ``true``) before a
+    ``Literal`` of integers, which would take it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    shown = repr(value) if isinstance(value, str) else str(value).lower()
+    raise PydanticCustomError(
+        "whole_number",
+        "must be a whole number written in decimal digits, not {shown}",
+        {"shown": shown, "hint": "write it in decimal digits, without quotes or a decimal point"},
+    )
 
 
 HostName = Annotated[str, AfterValidator(_host), Field(json_schema_extra={"pattern": HOST_PATTERN})]
@@ -272,7 +285,9 @@ class DomainsFile(_Strict):
 
     model_config = ConfigDict(title="mailctl domains file")
 
-    version: Literal[1] = Field(description="Format version of this file.")
+    version: Annotated[Literal[1], BeforeValidator(_whole_number)] = Field(
+        description="Format version of this file."
+    )
     connection_ips: ConnectionIPs | None = None
     defaults: Defaults | None = None
     domains: dict[

@@ -8,6 +8,7 @@ document where that path is written.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -35,6 +36,12 @@ SECRET_KEYS = frozenset(
         "login",
     }
 )
+
+
+# Plain text that some YAML reader takes for a number: 9_93, 0x1, 0o17, 01715, 1:30.
+_NUMBER_LIKE = re.compile(r"[-+]?(?:0[bBoOxX][0-9a-fA-F_]+|[0-9][0-9_:.]*)\Z")
+# Words a YAML 1.1 reader takes for booleans; in YAML 1.2 they are text.
+_YAML11_BOOLEANS = frozenset({"y", "n", "yes", "no", "on", "off"})
 
 
 def _describe_value(value: Any) -> str:
@@ -162,7 +169,17 @@ def describe(error: Any) -> tuple[str, str]:
             f"{field} must be one of {ctx.get('expected')}, not {_describe_value(value)}",
             "",
         )
+    if kind == "whole_number":
+        expected = f"{FORMAT_VERSION}" if loc == ("version",) else "a whole number"
+        return f"{field} must be {expected}, not {ctx.get('shown')}", str(ctx.get("hint", ""))
     if kind in ("int_type", "int_parsing"):
+        quoted_decimal = isinstance(value, str) and value.isdigit() and value[:1] != "0"
+        if isinstance(value, str) and _NUMBER_LIKE.match(value) and not quoted_decimal:
+            return (
+                f"{field} must be a whole number in decimal digits, not {value!r}",
+                "mailctl reads YAML 1.2 core types only: write plain digits, e.g. 993 "
+                "(no _ separators, 0x/0o/0b prefixes, leading zeros or 1:30 forms)",
+            )
         return (
             f"{field} must be a whole number, not {_describe_value(value)}",
             "write the number without quotes" if isinstance(value, str) else "",
@@ -170,6 +187,11 @@ def describe(error: Any) -> tuple[str, str]:
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{field} must be between 1 and 65535, not {_describe_value(value)}", ""
     if kind == "bool_type":
+        if isinstance(value, str) and value.lower() in _YAML11_BOOLEANS:
+            return (
+                f"{field} must be true or false, not {value!r}",
+                f"YAML 1.2 reads {value} as text, not as a boolean: write true or false",
+            )
         return (
             f"{field} must be true or false, not {_describe_value(value)}",
             "write true or false without quotes",

@@ -147,7 +147,7 @@ def _read_text(path: Path, name: str) -> str:
     except OSError as exc:
         raise InputError.single(Location(name), f"cannot read file: {exc.strerror}") from None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
@@ -157,6 +157,34 @@ def _read_text(path: Path, name: str) -> str:
             f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
             "save the file as UTF-8",
         ) from None
+    _refuse_unprintable(text, name)
+    return text
+
+
+# What YAML 1.2 allows in a stream (its c-printable production), plus the BOM.
+_UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL"}
+
+
+def _refuse_unprintable(text: str, name: str) -> None:
+    """Refuse a character YAML does not allow, at its own line and column.
+
+    The parser would report it at 1:1 with its internal offset; found here, the
+    message can point at the character, which is often invisible in an editor.
+    """
+    found = _UNPRINTABLE.search(text)
+    if found is None:
+        return
+    start = found.start()
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    code = ord(found.group())
+    label = f"U+{code:04X}" + (f" ({_CONTROL_NAMES[code]})" if code in _CONTROL_NAMES else "")
+    raise InputError.single(
+        Location(name, line, column),
+        f"the file contains the control character {label}, which YAML does not allow",
+        "remove it: a domains file is plain text (the character may be invisible in an editor)",
+    )
 
 
 def _needs_scan(text: str) -> bool:
@@ -260,12 +288,51 @@ def _duplicates(name: str, root: Node) -> list[Diagnostic]:
     return found
 
 
-class _Yaml12Resolver(VersionedResolver):
-    """Always YAML 1.2. The stock property looks the version up through attributes the
-    C parser lacks, raising and catching two exceptions per scalar."""
+def _core_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """Plain-scalar types: the YAML 1.2 core schema, integers in decimal only.
+
+    ruamel's own "1.2" rules go beyond the core schema (``9_93``, ``0b1``, ``01715``
+    and dates resolve as numbers and timestamps), and a YAML 1.1 reader takes ``yes``,
+    ``1:30`` or ``01715`` for yet other values. Resolving only forms that every reader
+    agrees on leaves the rest as text, which the models then refuse where a number or
+    a boolean belongs: a reviewer never has to know which reader sees what.
+    ``0x``/``0o`` integers are core 1.2 but text in 1.1, so they are text here too.
+    """
+    rules: list[tuple[str, str, str]] = [
+        ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", "~nN"),
+        ("tag:yaml.org,2002:bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+        ("tag:yaml.org,2002:int", r"[-+]?(?:0|[1-9][0-9]*)", "-+0123456789"),
+        (
+            "tag:yaml.org,2002:float",
+            r"[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?[0-9]+[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+            "-+0123456789.",
+        ),
+        (_MERGE_TAG, r"<<", "<"),
+    ]
+    table: dict[Any, list[tuple[str, re.Pattern[str]]]] = {"": []}
+    for tag, pattern, first in rules:
+        compiled = re.compile(rf"^(?:{pattern})$")
+        for char in first:
+            table.setdefault(char, []).append((tag, compiled))
+    table[""].append(("tag:yaml.org,2002:null", re.compile("^$")))
+    return table
+
+
+_CORE_RESOLVERS = _core_resolvers()
+
+
+class _CoreResolver(VersionedResolver):
+    """The YAML 1.2 core schema (see :func:`_core_resolvers`), whatever the file says."""
+
+    @property
+    def versioned_resolver(self) -> Any:
+        return _CORE_RESOLVERS
 
     @property
     def processing_version(self) -> Any:
+        # The stock property looks the version up through attributes the C parser
+        # lacks, raising and catching two exceptions per scalar.
         return (1, 2)
 
 
@@ -297,7 +364,7 @@ _STACK_SIZE_LOCK = threading.Lock()
 
 def _compose(text: str, name: str, *, pure: bool) -> tuple[YAML, Node | None]:
     yaml = YAML(typ="safe", pure=pure)
-    yaml.Resolver = _Yaml12Resolver
+    yaml.Resolver = _CoreResolver
     # The pure parser recurses in Python (RecursionError past ~1,000 levels), so it
     # always gets the exact depth check; the C path only when the bound is high.
     if pure or _needs_scan(text):

@@ -148,7 +148,7 @@ def test_internal_error_is_reported_as_a_bug_with_details_in_a_file(
     err = capsys.readouterr().err
     assert "internal error (KeyError): this is a bug in mailctl" in err
     assert "Traceback" not in err
-    (report,) = tmp_path.glob("mailctl-crash-*.log")
+    (report,) = tmp_path.glob("mailctl-crash-*/crash-*.log")
     assert "KeyError: 'boom'" in report.read_text()
     assert str(report) in err
 

@@ -11,6 +11,7 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+from reconciler import names
 from reconciler.checks.guard import IPAddress
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
@@ -64,6 +65,47 @@ def pinned_resolver(pinned: Mapping[str, Sequence[str]], fallback: Resolver) -> 
         return found if found else await fallback(host, port)
 
     return resolve
+
+
+class PinProblem(ValueError):
+    """A ``--resolve HOST=ADDRESS`` value that cannot be used; the message says why."""
+
+
+def parse_pin(value: str) -> tuple[str, str]:
+    """``HOST=ADDRESS`` as (normalised host name, address in its canonical form).
+
+    Only an unambiguous address is taken: four decimal octets or an IPv6 literal
+    (``[brackets]`` allowed). The forms some resolvers also accept (``127.1``,
+    ``0x7f000001``, ``2130706433``) are refused rather than guessed at, and so are
+    lists (``a,b``): repeat the option for several addresses. Raises PinProblem.
+    """
+    host, sep, address = value.partition("=")
+    host, address = host.strip(), address.strip()
+    if not sep or not host or not address:
+        raise PinProblem(f"{value!r}: write HOST=ADDRESS, e.g. imap.example.com=192.0.2.7")
+    try:
+        name = names.normalise_host(host)
+    except names.NameProblem as problem:
+        raise PinProblem(f"{host!r} is not a host name: {problem.message}") from None
+    if ip_literal(name) is not None:
+        raise PinProblem(f"{host!r} is an IP address already; pin a host name to an address")
+    if "," in address:
+        raise PinProblem(
+            f"{address!r} is a list; give one address per --resolve and repeat the option"
+        )
+    literal = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+    if "%" in literal:
+        raise PinProblem(f"{address!r} names an IPv6 zone (%…), which a pinned address cannot have")
+    try:
+        parsed = ipaddress.ip_address(literal)
+    except ValueError:
+        raise PinProblem(
+            f"{address!r} is not an IP address; write four decimal octets such as "
+            "192.0.2.7, or an IPv6 address such as 2001:db8::7"
+        ) from None
+    if literal is not address and parsed.version == 4:
+        raise PinProblem(f"{address!r}: only an IPv6 address is written in [brackets]")
+    return name, str(parsed)
 
 
 def ip_literal(host: str) -> IPAddress | None:

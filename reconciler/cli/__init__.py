@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import time
-import traceback
-from pathlib import Path
 from typing import NoReturn
 
 import click
 
-from reconciler import __version__
 from reconciler.cli.exitcodes import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK
 from reconciler.cli.group import cli
 from reconciler.errors import Blocked, InputError, MailctlError
@@ -26,13 +21,12 @@ from reconciler.render import diagnostics as render_diagnostics
 __all__ = ["cli", "main"]
 
 
-def _internal_error(exc: BaseException) -> NoReturn:
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    report = Path(tempfile.gettempdir()) / f"mailctl-crash-{stamp}-{os.getpid()}.log"
-    details = "".join(traceback.format_exception(exc))
+def _internal_error(exc: BaseException, argv: list[str]) -> NoReturn:
+    from reconciler.cli import crash
+
     try:
-        report.write_text(f"mailctl {__version__}\nargv: {sys.argv[1:]}\n\n{details}")
-        where = f"details were written to {report}"
+        report = crash.write_report(exc, argv, os.environ)
+        where = f"details were written to {report} (readable by you only)"
     except OSError:
         where = "details could not be written to a file"
     click.echo(
@@ -66,5 +60,5 @@ def main(argv: list[str] | None = None) -> NoReturn:
         click.echo(f"mailctl: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except Exception as exc:
-        _internal_error(exc)
+        _internal_error(exc, sys.argv[1:] if argv is None else argv)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

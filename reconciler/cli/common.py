@@ -94,14 +94,15 @@ def opened_store(state_url: str | None) -> Iterator[Store]:
 def _pin(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, list[str]]:
+    from reconciler.checks.resolve import PinProblem, parse_pin
+
     pinned: dict[str, list[str]] = {}
     for value in values:
-        host, sep, address = value.partition("=")
-        if not sep or not host or not address:
-            raise click.BadParameter(
-                f"{value!r}: write HOST=ADDRESS, e.g. imap.example.com=192.0.2.7"
-            )
-        pinned.setdefault(host.strip().lower().rstrip("."), []).append(address.strip())
+        try:
+            host, address = parse_pin(value)
+        except PinProblem as problem:
+            raise click.BadParameter(str(problem)) from None
+        pinned.setdefault(host, []).append(address)
     return pinned
 
 

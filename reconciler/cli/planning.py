@@ -39,7 +39,7 @@ from reconciler.fsutil import write_atomic
 from reconciler.plan import gates
 from reconciler.plan.document import GateVerdict, PlanDocument
 from reconciler.render import plan_github, plan_markdown, plan_text
-from reconciler.store.base import Store
+from reconciler.store.base import MAX_SERIAL, Store
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
 
@@ -284,7 +284,7 @@ def _confirm(auto_approve: bool, where: str) -> None:
 @click.option(
     "--to",
     "serial",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_SERIAL),
     required=True,
     metavar="SERIAL",
     help="The serial to restore (see mailctl history).",

@@ -9,13 +9,15 @@ statement. A write transaction therefore always sees the latest committed state.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import URL, Connection, Engine
@@ -67,6 +69,10 @@ class Backend(ABC):
         self, actor: str, timeout: float, prepare: Callable[[], None]
     ) -> AbstractContextManager[None]: ...
 
+    def read_guard(self) -> AbstractContextManager[None]:
+        """Wraps every read transaction; raises StoreError if the read cannot be trusted."""
+        return contextlib.nullcontext()
+
     @abstractmethod
     def translate(self, exc: DBAPIError) -> StoreError:
         """The StoreError to raise for a driver error: what went wrong, what to do."""
@@ -82,7 +88,16 @@ def _reason(exc: DBAPIError) -> str:
 
 
 class SqliteBackend(Backend):
-    """A SQLite file in WAL mode; the lock is ``flock`` on ``<file>.lock``."""
+    """A SQLite file in WAL mode; the lock is ``flock`` on ``<file>.lock``.
+
+    A store this process may not write (read-only media, ``chattr +i``, permissions;
+    as the kernel judges it, ``os.access``) is opened read-only: reading it creates
+    no lock, WAL or shared-memory file and never upgrades its schema, and every
+    writer is refused before it starts. SQLite can read a WAL database in a folder
+    it cannot write only as ``immutable`` (it then takes no locks); that is used only
+    when no write-ahead log holds data, and each read checks afterwards that the file
+    did not change meanwhile (see :meth:`read_guard`).
+    """
 
     write_options: ClassVar[Mapping[str, Any]] = {_WRITE: True}
 
@@ -90,13 +105,49 @@ class SqliteBackend(Backend):
         super().__init__()
         self.path = path
         self.display_url = f"sqlite:///{path}"
+        self._mode: str | None = None  # "rw", "ro" or "immutable", fixed on first use
+
+    @property
+    def mode(self) -> str:
+        if self._mode is None:
+            if self._writable():
+                self._mode = "rw"
+            else:
+                self._mode = "ro" if self._wal_size() else "immutable"
+        return self._mode
+
+    def _writable(self) -> bool:
+        folder = self.path.parent
+        if not folder.exists():
+            return True  # nothing to read; the first apply creates it (or says why not)
+        if not os.access(folder, os.W_OK):
+            return False
+        return not self.path.exists() or os.access(self.path, os.W_OK)
+
+    def _wal_size(self) -> int:
+        try:
+            return self.path.with_name(self.path.name + "-wal").stat().st_size
+        except OSError:
+            return 0
+
+    def _refuse_if_read_only(self) -> None:
+        if not self._writable():
+            raise StoreError(
+                f"{self.display_url} is read-only here (read-only media, or no write "
+                "permission on the file or its folder): show, plan, history and export "
+                "read it, but this command writes to it; run it where the store is writable"
+            )
 
     def _create_engine(self) -> Engine:
         _SEEN_AS_SQLITE.add(self.path)  # from now on SQLite may hold locks on it here
-        engine = create_engine(
-            URL.create("sqlite", database=str(self.path)),
-            connect_args={"timeout": SQLITE_BUSY_SECONDS},
-        )
+        if self.mode == "rw":
+            url = URL.create("sqlite", database=str(self.path))
+        else:
+            query = {"mode": "ro", "uri": "true"}
+            if self.mode == "immutable":
+                query["immutable"] = "1"
+            url = URL.create("sqlite", database=f"file:{quote(str(self.path))}", query=query)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         # pysqlite's own transaction handling skips BEGIN for reads and DDL; take it
         # over (the recipe in SQLAlchemy's SQLite docs) so every transaction is real.
         event.listen(engine, "connect", _sqlite_connect)
@@ -142,8 +193,33 @@ class SqliteBackend(Backend):
             )
         _SEEN_AS_SQLITE.add(self.path)
 
+    @contextlib.contextmanager
+    def read_guard(self) -> Iterator[None]:
+        """An immutable open takes no locks: a writer elsewhere (one with the write
+        access this process lacks) could change the file under the read. Such a
+        change moves the file's size or time or leaves a write-ahead log; the read is
+        then refused instead of trusted."""
+        if self.mode != "immutable":
+            yield
+            return
+        before = self._identity()
+        yield
+        if self._identity() != before:
+            raise StoreError(
+                f"{self.display_url} changed while it was read (it is read-only for "
+                "mailctl here, so it could not lock it); run the command again"
+            )
+
+    def _identity(self) -> tuple[int, int, int, int]:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return (0, 0, 0, 0)
+        return (info.st_ino, info.st_size, info.st_mtime_ns, self._wal_size())
+
     def prepare_write(self) -> None:
         self.may_exist()  # refuses a directory or a foreign file before creating anything
+        self._refuse_if_read_only()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -157,6 +233,7 @@ class SqliteBackend(Backend):
     def lock(
         self, actor: str, timeout: float, prepare: Callable[[], None]
     ) -> AbstractContextManager[None]:
+        self._refuse_if_read_only()  # before the lock file is created
         return FileLock(self.path.with_name(self.path.name + ".lock")).hold(actor, timeout)
 
     def translate(self, exc: DBAPIError) -> StoreError:
@@ -170,6 +247,12 @@ class SqliteBackend(Backend):
             return StoreError(
                 f"{self.display_url} stayed busy for {SQLITE_BUSY_SECONDS:g}s ({reason}): "
                 "another process is writing to it; try again"
+            )
+        if self._mode == "ro" and ("unable to open" in reason or "readonly" in reason):
+            return StoreError(
+                f"cannot read {self.display_url} ({reason}): its write-ahead log (-wal) "
+                "holds changes SQLite reads only with write access to the folder; run "
+                "mailctl show once where the store is writable, which folds the log in"
             )
         if "unable to open" in reason or "readonly" in reason:
             return StoreError(

@@ -30,6 +30,9 @@ from reconciler.errors import Blocked, MailctlError
 from reconciler.model import Domain
 from reconciler.state import StoredState
 
+# The largest serial a store can hold: its column is a 32-bit INTEGER in PostgreSQL.
+MAX_SERIAL = 2**31 - 1
+
 
 class StoreError(MailctlError):
     """The store cannot be used as asked; the message says why and what to do."""

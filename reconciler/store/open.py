@@ -13,6 +13,7 @@ environment variable, ``sqlite:///<working directory>/.mailctl/state.db``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -45,8 +46,13 @@ def resolve_url(cli_value: str | None, env: Mapping[str, str], cwd: Path) -> str
     A relative SQLite path is made absolute against ``cwd``, so the URL means the same
     file wherever it is used later. Raises StoreError for an unsupported URL.
     """
-    url = cli_value or env.get(ENV_VAR) or default_url(cwd)
-    parsed = _parse(url)
+    if cli_value:
+        url, source = cli_value, "--state"
+    elif env.get(ENV_VAR):
+        url, source = env[ENV_VAR], ENV_VAR
+    else:
+        url, source = default_url(cwd), "the default store URL"
+    parsed = _parse(url, source)
     if parsed.drivername == "sqlite":
         path = Path(parsed.database or "")
         if not path.is_absolute():
@@ -70,12 +76,18 @@ def open_store(url: str) -> Store:
     return store
 
 
-def _parse(url: str) -> URL:
+def _parse(url: str, source: str = "the store URL") -> URL:
+    """``url`` parsed and judged; StoreError (naming ``source``, never echoing the URL,
+    which may hold a password) if mailctl cannot use it."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        # Not echoed: an unparsable URL may still hold a password.
-        raise StoreError(f"the store URL is not a valid URL; use {ACCEPTED}") from None
+    except (ArgumentError, ValueError):
+        # ValueError: SQLAlchemy's parser on a port that is no number or an unclosed [.
+        raise StoreError(
+            f"{source}: the store URL is not a valid URL (check the port and any "
+            f"[IPv6] brackets); use {ACCEPTED}"
+        ) from None
+    _refuse_unusable_parts(parsed, source)
     scheme = parsed.drivername
     if scheme == "sqlite":
         if not parsed.database or parsed.database == ":memory:" or parsed.host:
@@ -93,6 +105,30 @@ def _parse(url: str) -> URL:
             hint = " (write postgresql:// or postgresql+psycopg://: psycopg 3 is the driver)"
         raise StoreError(f"unsupported store URL scheme {scheme!r}{hint}; use {ACCEPTED}")
     return parsed
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _refuse_unusable_parts(url: URL, source: str) -> None:
+    """Refuse what every driver would choke on later, with a traceback: a port outside
+    1-65535 and control characters (``%00`` decodes to NUL, which no C string holds)."""
+    if url.port is not None and not 1 <= url.port <= 65535:
+        raise StoreError(f"{source}: the store URL has port {url.port}; a port is 1-65535")
+    parts = {
+        "user name": url.username,
+        "password": url.password,
+        "host": url.host,
+        "database": url.database,
+        **{f"option {key}": value for key, value in url.query.items()},
+    }
+    for part, value in parts.items():
+        values = value if isinstance(value, tuple) else (value,)
+        if any(v is not None and _CONTROL.search(str(v)) for v in values):
+            raise StoreError(
+                f"{source}: the {part} of the store URL holds a control character "
+                "(such as %00); remove it"
+            )
 
 
 def _backend(url: URL) -> Backend:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
-from reconciler.model import Domain
+from pydantic import ValidationError
+
+from reconciler.model import Domain, Security
 from reconciler.state import FIELDS, StoredState, canonical_json, unflatten_many
 from reconciler.store.base import HistoryEntry, HistoryRecord, StoreCorrupt
 
@@ -38,9 +40,51 @@ def domain_row(name: str, fields: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, **fields}
 
 
-def domains_from_rows(rows: Iterable[Sequence[Any]]) -> dict[str, Domain]:
-    """Each row is (name, *DOMAIN_COLUMNS) in that order; built in one validation call."""
-    return unflatten_many((row[0], dict(zip(FIELDS, row[1:], strict=True))) for row in rows)
+def domains_from_rows(rows: Iterable[Sequence[Any]], display_url: str) -> dict[str, Domain]:
+    """Each row is (name, *DOMAIN_COLUMNS) in that order; built in one validation call.
+
+    Raises StoreCorrupt naming the domain and column of a value mailctl cannot have
+    written (a row edited by hand or by another tool), instead of failing later.
+    """
+    items = [(row[0], dict(zip(FIELDS, row[1:], strict=True))) for row in rows]
+    return _domains(items, f"the domains table of {display_url}")
+
+
+_SECURITY = frozenset(get_args(Security))
+
+
+def _refuse_unwritable(name: Any, fields: Mapping[str, Any], where: str) -> None:
+    """The checks the resolved models leave to the loader, which a store row skipped."""
+    problem = ""
+    if not isinstance(name, str) or not name:
+        problem = f"a domain name {name!r}"
+    for protocol in ("imap", "smtp"):
+        port, security = fields[f"{protocol}.port"], fields[f"{protocol}.security"]
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            problem = problem or f"{protocol}.port {port!r}, which is no port (1-65535)"
+        if security not in _SECURITY:
+            problem = problem or (
+                f"{protocol}.security {security!r}, which is none of {', '.join(sorted(_SECURITY))}"
+            )
+    if problem:
+        raise StoreCorrupt(
+            f"{where} holds, for domain {name!r}, {problem}; mailctl never writes that. "
+            "Restore the store from a backup, or correct the row"
+        )
+
+
+def _domains(items: list[tuple[Any, dict[str, Any]]], where: str) -> dict[str, Domain]:
+    for name, fields in items:
+        _refuse_unwritable(name, fields, where)
+    try:
+        return unflatten_many(items)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        path = ".".join(str(part) for part in first["loc"])
+        raise StoreCorrupt(
+            f"{where} holds a value mailctl never writes, at {path}: {first['msg']}. "
+            "Restore the store from a backup, or correct the row"
+        ) from None
 
 
 def encode_snapshot(ranges: Sequence[str], domains: dict[str, dict[str, Any]]) -> bytes:
@@ -62,15 +106,16 @@ def decode_snapshot(blob: bytes, *, lineage: str, serial: int, display_url: str)
         if content.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"snapshot format {content.get('format')!r}")
         names, columns = content["names"], content["fields"]
-        domains = unflatten_many(
+        items = [
             (name, dict(zip(columns, values, strict=True)))
             for name, values in zip(names, zip(*columns.values(), strict=True), strict=True)
-        )
+        ]
         ranges = tuple(content["connection_ranges"])
     except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreCorrupt(
             f"the history snapshot of serial {serial} in {display_url} cannot be read ({exc})"
         ) from exc
+    domains = _domains(items, f"the history snapshot of serial {serial} in {display_url}")
     return StoredState(
         lineage=lineage,
         serial=serial,

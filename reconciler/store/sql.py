@@ -25,6 +25,7 @@ from reconciler.state import StoredState, flatten
 from reconciler.store import guards, rows, schema
 from reconciler.store.backends import Backend
 from reconciler.store.base import (
+    MAX_SERIAL,
     ApplyRequest,
     HistoryEntry,
     Inbox,
@@ -72,7 +73,7 @@ class SqlStore:
         if not self._backend.may_exist():
             yield None
             return
-        with self._errors(), self._backend.engine.connect() as conn:
+        with self._errors(), self._backend.read_guard(), self._backend.engine.connect() as conn:
             conn.execution_options(**self._backend.read_options)
             with conn.begin():
                 revision = schema.current(conn)
@@ -117,7 +118,12 @@ class SqlStore:
         upgraded in place if an older one did. A store that does not exist stays so."""
         if not self._backend.may_exist():
             return
-        with self._errors(), self._backend.engine.connect() as conn, conn.begin():
+        with (
+            self._errors(),
+            self._backend.read_guard(),
+            self._backend.engine.connect() as conn,
+            conn.begin(),
+        ):
             revision = schema.current(conn)
         schema.refuse_unknown(revision, self.display_url)
         if revision is not None and revision != schema.head():
@@ -131,7 +137,7 @@ class SqlStore:
 
     def read(self) -> StoredState:
         with self._reading() as conn:
-            return StoredState() if conn is None else _read_state(conn)
+            return StoredState() if conn is None else _read_state(conn, self.display_url)
 
     def apply(self, request: ApplyRequest) -> int:
         # Everything that needs no database is computed before the write lock is taken,
@@ -150,7 +156,7 @@ class SqlStore:
             # Refuse a stale request without creating the store.
             guards.refuse_if_stale(request, StoredState(), self.display_url)
         with self._writing(create=True) as conn:
-            current = _read_state(conn)
+            current = _read_state(conn, self.display_url)
             guards.refuse_if_stale(request, current, self.display_url)
             guards.refuse_if_inconsistent(request, current)
             stamp = rows.now()
@@ -199,6 +205,8 @@ class SqlStore:
             return [rows.history_entry(row) for row in conn.execute(query)]
 
     def revision(self, serial: int) -> StoredState:
+        if not 1 <= serial <= MAX_SERIAL:  # the database would fail to bind it
+            raise self._unknown(serial)
         with self._reading() as conn:
             lineage = None if conn is None else _lineage(conn)
             if conn is None or lineage is None:
@@ -207,12 +215,15 @@ class SqlStore:
                 select(history.c.snapshot).where(history.c.serial == serial)
             ).scalar_one_or_none()
         if blob is None:
-            raise UnknownSerial(
-                f"the store at {self.display_url} has no revision {serial}; "
-                "mailctl history lists the serials it has"
-            )
+            raise self._unknown(serial)
         return rows.decode_snapshot(
             blob, lineage=lineage, serial=serial, display_url=self.display_url
+        )
+
+    def _unknown(self, serial: int) -> UnknownSerial:
+        return UnknownSerial(
+            f"the store at {self.display_url} has no revision {serial}; "
+            "mailctl history lists the serials it has"
         )
 
     def last_applied(self) -> StoredState | None:
@@ -289,7 +300,7 @@ def _lineage(conn: Connection) -> str | None:
     return conn.execute(select(state.c.lineage)).scalar_one_or_none()
 
 
-def _read_state(conn: Connection) -> StoredState:
+def _read_state(conn: Connection, display_url: str) -> StoredState:
     """The stored state as of this transaction; a store never applied reads empty."""
     head = conn.execute(select(state.c.lineage, state.c.serial)).first()
     if head is None:
@@ -305,5 +316,5 @@ def _read_state(conn: Connection) -> StoredState:
         lineage=head.lineage,
         serial=head.serial,
         connection_ranges=ranges,
-        domains=rows.domains_from_rows(found),
+        domains=rows.domains_from_rows(found, display_url),
     )
