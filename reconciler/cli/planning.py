@@ -130,7 +130,8 @@ def plan(
     A dry run: reads the store, writes nothing to it. Every endpoint the plan would
     create or change is checked live (DNS, TCP, TLS and certificate, greeting,
     capabilities, optional login); the evidence goes into the plan. Exits 3 if a check
-    failed, 4 if a gate would block the apply (naming the flag that lifts it).
+    failed, 4 if a gate would block the apply (naming the flag that lifts it). With
+    $MAILCTL_PLAN_KEY set, the plan is signed, so that apply can trust its checks.
 
     \b
     Examples:
@@ -164,7 +165,8 @@ def plan(
     default=3600.0,
     show_default=True,
     metavar="SECONDS",
-    help="A saved plan whose live checks are older than this is checked again first.",
+    help="A saved plan whose live checks are older than this is checked again first "
+    "(and so is one whose signature cannot be verified with $MAILCTL_PLAN_KEY).",
 )
 @click.option(
     "--allowlist-dir",
@@ -268,8 +270,8 @@ def _recheck(
         return None
     if again.checks is None:
         click.echo(
-            f"The plan's live checks are not used: {again.reason}; and --no-checks "
-            "forbids checking again.",
+            f"The plan's live checks are not used: {again.reason}; with --no-checks "
+            "they are not checked again.",
             err=True,
         )
         return None
