@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reconciler.model import Desired
-from reconciler.plan.builder import build_plan
+from reconciler.plan.builder import assemble
 from reconciler.plan.document import Change, PlanDocument
 from reconciler.state import StoredState
 
@@ -23,13 +23,14 @@ _SHOWN = 3  # domains named in a refusal; the rest are counted
 def recompute(
     plan: PlanDocument, current: StoredState, inbox_counts: Mapping[str, int]
 ) -> PlanDocument:
-    """The plan that turns ``current`` into ``plan``'s target, built as ``mailctl plan``
-    builds one (changes, classification, summary; no drift, no checks, unsigned)."""
+    """The plan that turns ``current`` into ``plan``'s target, assembled as ``mailctl
+    plan`` assembles one (changes, classification, summary; no drift, gate verdicts,
+    checks, signature or checksum)."""
     target = Desired(
         connection_ranges=plan.target.connection_ranges,
         domains={d.name: d for d in plan.target.domains},
     )
-    return build_plan(
+    return assemble(
         target=target,
         stored=current,
         source=plan.source,
