@@ -301,9 +301,10 @@ def apply(
             return Applied(serial=None, verdicts=verdicts, summary=summary)
         changes = trusted.changes
         request = ApplyRequest(
-            expected_lineage=current.lineage,
-            expected_serial=current.serial,
-            expected_checksum=trusted.store.checksum,
+            # The plan's own reference: the store checks it once more as it writes.
+            expected_lineage=document.store.lineage,
+            expected_serial=document.store.serial,
+            expected_checksum=document.store.checksum,
             creates=[c.after for c in changes if c.action == "create" and c.after],
             updates=[c.after for c in changes if c.action == "update" and c.after],
             deletes=[c.domain for c in changes if c.action == "delete"],

@@ -2,6 +2,10 @@
 
 Each gate has a name and, except ``stale``, a named override (a command-line flag).
 A blocked gate says which flag lifts it, so the refusal teaches the way forward.
+
+At plan time the plan is the one just built; at apply it is the saved plan's target
+recomputed against the store (``plan.recompute``), never the saved file's own
+classification or summary, and the checks gate gets evidence apply can trust.
 """
 
 from __future__ import annotations
