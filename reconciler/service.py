@@ -25,10 +25,19 @@ from reconciler.errors import Blocked, InputError, Location, MailctlError
 from reconciler.loader import Loaded, load
 from reconciler.model import Desired
 from reconciler.names import NameProblem, normalise_domain
-from reconciler.plan import gates
+from reconciler.plan import gates, signing
 from reconciler.plan.builder import build_plan, with_checks
 from reconciler.plan.checking import changed_domains, skipped, targets_of
-from reconciler.plan.document import Checks, FeedRead, GateVerdict, PlanDocument, Source
+from reconciler.plan.document import (
+    Checks,
+    FeedRead,
+    GateVerdict,
+    PlanDocument,
+    Source,
+    Summary,
+)
+from reconciler.plan.recompute import differences, recompute
+from reconciler.plan.signing import PlanKey, SignatureMismatch, Trust
 from reconciler.ranges import floor_text, too_broad
 from reconciler.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, HistoryRecord, Store
@@ -82,11 +91,12 @@ def plan(
     progress: Progress | None = None,
     fetch: FetchOptions | None = None,
     credentials: CredentialPolicy = DEFAULT_CREDENTIALS,
+    key: PlanKey | None = None,
 ) -> tuple[PlanDocument, Loaded]:
     """Read the feeds of the desired state at ``path``, diff it against the store, then
     live-check every endpoint the plan would create or change (``checks=None``:
     skipped, and recorded so). ``credentials``: the variables a domain may name for
-    its login."""
+    its login. Signed with ``key`` when given."""
     loaded = load(path, credentials)
     desired, feeds = feeds_read(loaded.desired, fetch)
     stored = store.read()
@@ -101,7 +111,7 @@ def plan(
         lifted=lifted,
         store_exists=stored.lineage is not None,
     )
-    return _checked(document, lifted, checks, progress), loaded
+    return _checked(document, lifted, checks, progress, key), loaded
 
 
 def _checked(
@@ -109,12 +119,14 @@ def _checked(
     lifted: Collection[str],
     options: CheckOptions | None,
     progress: Progress | None,
+    key: PlanKey | None,
 ) -> PlanDocument:
     if options is None:
         evidence = skipped("--no-checks")
     else:
         evidence = _check_changes(document, options, progress)
-    return with_checks(document, evidence, lifted)
+    checked = with_checks(document, evidence, lifted)
+    return signing.sign(checked, key) if key is not None else checked
 
 
 def rollback(
@@ -123,8 +135,10 @@ def rollback(
     lifted: Collection[str] = (),
     checks: CheckOptions | None = None,
     progress: Progress | None = None,
+    key: PlanKey | None = None,
 ) -> PlanDocument:
-    """A plan that restores the state recorded at ``serial``, checked like any plan."""
+    """A plan that restores the state recorded at ``serial``, checked (and signed) like
+    any plan."""
     target = store.revision(serial)
     stored = store.read()
     document = build_plan(
@@ -136,11 +150,13 @@ def rollback(
         inbox_counts=store.inbox_counts(),
         lifted=lifted,
     )
-    return _checked(document, lifted, checks, progress)
+    return _checked(document, lifted, checks, progress, key)
 
 
-def read_plan(path: Path) -> PlanDocument:
-    """A saved plan, refused if it is not one, is from a newer mailctl or was edited."""
+def read_plan(path: Path, key: PlanKey | None = None) -> PlanDocument:
+    """A saved plan, refused if it is not one, is from a newer mailctl or was edited:
+    its checksum does not match, or (with ``key``) it is signed and ``key`` does not
+    verify the signature."""
     where = Location(str(path))
     try:
         raw = path.read_text(encoding="utf-8")
@@ -177,6 +193,10 @@ def read_plan(path: Path) -> PlanDocument:
             "plan checksum does not match its content: the plan was changed after it was made",
             "make a new plan with mailctl plan --out; never edit a saved plan",
         )
+    try:
+        signing.verify(document, key)
+    except SignatureMismatch as exc:
+        raise InputError.single(where, f"plan refused: {exc}") from None
     return document
 
 
@@ -184,24 +204,48 @@ def read_plan(path: Path) -> PlanDocument:
 class Applied:
     serial: int | None  # None: nothing to apply
     verdicts: tuple[GateVerdict, ...]
+    summary: Summary  # of the changes applied, as recomputed against the store
 
 
-def stale_checks(
+_UNTRUSTED = {
+    Trust.NO_KEY: f"{signing.PLAN_KEY_ENV} is not set, so the plan's signature cannot be verified",
+    Trust.UNSIGNED: f"the plan is not signed (it was made without {signing.PLAN_KEY_ENV})",
+}
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """The evidence apply judges the checks gate on, when not the plan's own."""
+
+    checks: Checks | None  # fresh results; None: not run again
+    reason: str  # why the plan's own evidence is not used ("": it is)
+
+
+def recheck(
     document: PlanDocument,
+    key: PlanKey | None,
     options: CheckOptions | None,
     max_age: float,
     progress: Progress | None = None,
     now: datetime | None = None,
-) -> Checks | None:
-    """Fresh evidence when the plan's checks are older than ``max_age`` seconds (None
-    when they are recent enough, were never run, or ``options`` is None)."""
+) -> Recheck:
+    """Check the changed endpoints again unless the plan's evidence is both authentic
+    (signed with ``key``) and at most ``max_age`` seconds old. Not when the plan was
+    made with --no-checks (its gate asks for --allow-unchecked), nor when ``options``
+    is None (--no-checks now: the reason is kept, and :func:`apply` refuses to trust
+    the plan's evidence anyway). Raises ``SignatureMismatch`` for a bad signature."""
+    trust = signing.verify(document, key)
+    if document.checks.status == "skipped" or not changed_domains(document):
+        return Recheck(None, "")
+    reason = _UNTRUSTED.get(trust, "")
     checked_at = document.checks.checked_at
-    if options is None or checked_at is None or document.checks.status == "skipped":
-        return None
-    age = ((now or datetime.now(UTC)) - datetime.fromisoformat(checked_at)).total_seconds()
-    if age <= max_age:
-        return None
-    return _check_changes(document, options, progress)
+    if not reason and checked_at is not None:
+        age = ((now or datetime.now(UTC)) - datetime.fromisoformat(checked_at)).total_seconds()
+        if age > max_age:
+            reason = f"the plan's live checks are {age:.0f}s old (--max-check-age {max_age:g})"
+    if not reason or options is None:
+        return Recheck(None, reason)
+    return Recheck(_check_changes(document, options, progress), reason)
 
 
 def _check_changes(
@@ -209,6 +253,16 @@ def _check_changes(
 ) -> Checks:
     """Live-check every endpoint of the domains ``document`` creates or changes."""
     return checking.run(targets_of(changed_domains(document)), options, progress)
+
+
+def _evidence(document: PlanDocument, trust: Trust, fresh: Checks | None) -> Checks:
+    """What the checks gate is judged on: ``fresh`` results, else the plan's own when
+    they are authentic or say the checks were skipped (which can only block)."""
+    if fresh is not None:
+        return fresh
+    if trust is Trust.SIGNED or document.checks.status == "skipped":
+        return document.checks
+    return skipped(f"the plan's own results are not trusted: {_UNTRUSTED[trust]}")
 
 
 def apply(
@@ -220,38 +274,51 @@ def apply(
     lifted: Collection[str] = (),
     lock_timeout: float = 5.0,
     fresh_checks: Checks | None = None,
+    key: PlanKey | None = None,
 ) -> Applied:
-    """Apply exactly ``document``: under the lock, refuse a stale plan and any blocked
-    gate (re-evaluated with live inbox counts, and with ``fresh_checks`` when the plan's
-    own evidence was too old), then write it in one transaction."""
+    """Apply ``document``'s target, deciding nothing from what the plan says about it.
+
+    Under the lock, the target is diffed against the store again (``recompute``): a
+    store that moved on, or changes unlike the plan's, refuse it as stale. Every gate
+    is judged on that recomputation, with live inbox counts, and with ``fresh_checks``
+    or else the plan's own evidence only when its signature verifies with ``key``
+    (raises ``SignatureMismatch`` when a signature does not). One transaction."""
+    trust = signing.verify(document, key)
+    evidence = _evidence(document, trust, fresh_checks)
     with store.lock(actor, lock_timeout):
         current = store.read()
-        stale = gates.stale(document, current.lineage, current.serial, state_checksum(current))
+        counts = store.inbox_counts()
+        trusted = recompute(document, current, counts)
+        stale = gates.stale(
+            document,
+            current.lineage,
+            current.serial,
+            state_checksum(current),
+            differences(document, trusted),
+        )
         verdicts = (
             stale,
-            *gates.evaluate(
-                document,
-                lifted,
-                gates.GateFacts(inbox_counts=store.inbox_counts(), checks=fresh_checks),
-            ),
+            *gates.evaluate(trusted, lifted, gates.GateFacts(inbox_counts=counts, checks=evidence)),
         )
         refused = gates.blocked(verdicts)
         if refused:
             raise GateBlocked(refused)
-        if not document.has_changes():
-            return Applied(serial=None, verdicts=verdicts)
-        changes = document.changes
+        summary = trusted.summary
+        if not trusted.has_changes():
+            return Applied(serial=None, verdicts=verdicts, summary=summary)
+        changes = trusted.changes
         request = ApplyRequest(
+            # The plan's own reference: the store checks it once more as it writes.
             expected_lineage=document.store.lineage,
             expected_serial=document.store.serial,
             expected_checksum=document.store.checksum,
             creates=[c.after for c in changes if c.action == "create" and c.after],
             updates=[c.after for c in changes if c.action == "update" and c.after],
             deletes=[c.domain for c in changes if c.action == "delete"],
-            connection_ranges=document.target.connection_ranges,
+            connection_ranges=trusted.target.connection_ranges,
             target=StoredState(
-                connection_ranges=document.target.connection_ranges,
-                domains={d.name: d for d in document.target.domains},
+                connection_ranges=trusted.target.connection_ranges,
+                domains={d.name: d for d in trusted.target.domains},
             ),
             record=HistoryRecord(
                 actor=actor,
@@ -267,15 +334,15 @@ def apply(
                     for c in changes
                 ],
                 summary={
-                    "create": document.summary.create,
-                    "update": document.summary.update,
-                    "delete": document.summary.delete,
-                    "ranges_added": document.summary.ranges_added,
-                    "ranges_removed": document.summary.ranges_removed,
+                    "create": summary.create,
+                    "update": summary.update,
+                    "delete": summary.delete,
+                    "ranges_added": summary.ranges_added,
+                    "ranges_removed": summary.ranges_removed,
                 },
             ),
         )
-        return Applied(serial=store.apply(request), verdicts=verdicts)
+        return Applied(serial=store.apply(request), verdicts=verdicts, summary=summary)
 
 
 def feeds_read(

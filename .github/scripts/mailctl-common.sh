@@ -2,6 +2,9 @@
 #
 #   MAILCTL_STATE          the store URL. mailctl reads it from the environment itself, so
 #                          it never appears on a command line or in any output. Required.
+#   MAILCTL_PLAN_KEY       the key that signs plans (at least 32 bytes), the same secret
+#                          for plan and apply; read by mailctl itself, never printed.
+#                          Optional: without it apply checks the changed endpoints again
 #   MAILCTL_PATH           the domains file or folder (default: domains.yaml)
 #   MAILCTL_OUT            where plan.json, the logs and the comment or summary go
 #                          (default: $RUNNER_TEMP/mailctl, else a new temporary folder)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -37,9 +38,13 @@ from reconciler.cli.validate import report_input_error, show_diagnostics
 from reconciler.errors import InputError, MailctlError
 from reconciler.fsutil import write_atomic
 from reconciler.plan import gates
-from reconciler.plan.document import GateVerdict, PlanDocument
+from reconciler.plan.document import Checks, GateVerdict, PlanDocument
+from reconciler.plan.signing import PlanKey, key_from_env
 from reconciler.render import plan_github, plan_markdown, plan_text
 from reconciler.store.base import MAX_SERIAL, Store
+
+if TYPE_CHECKING:
+    from reconciler.checking import CheckOptions
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
 
@@ -126,7 +131,8 @@ def plan(
     A dry run: reads the store, writes nothing to it. Every endpoint the plan would
     create or change is checked live (DNS, TCP, TLS and certificate, greeting,
     capabilities, optional login); the evidence goes into the plan. Exits 3 if a check
-    failed, 4 if a gate would block the apply (naming the flag that lifts it).
+    failed, 4 if a gate would block the apply (naming the flag that lifts it). With
+    $MAILCTL_PLAN_KEY set, the plan is signed, so that apply can trust its checks.
 
     \b
     Examples:
@@ -137,10 +143,11 @@ def plan(
     lifted = lifted_gates(overrides)
     fetch = fetch_options_from(overrides)
     options = check_options_from(overrides)
+    key = key_from_env(os.environ)
     with opened_store(state_url) as store, CheckProgress() as progress:
         try:
             document, loaded = service.plan(
-                path, store, lifted, options, progress, fetch, credential_policy()
+                path, store, lifted, options, progress, fetch, credential_policy(), key=key
             )
         except InputError as exc:
             report_input_error(exc, "github" if fmt == "github" else "text", path)
@@ -161,7 +168,8 @@ def plan(
     default=3600.0,
     show_default=True,
     metavar="SECONDS",
-    help="A saved plan whose live checks are older than this is checked again first.",
+    help="A saved plan whose live checks are older than this is checked again first "
+    "(and so is one whose signature cannot be verified with $MAILCTL_PLAN_KEY).",
 )
 @click.option(
     "--allowlist-dir",
@@ -188,8 +196,12 @@ def apply(
 ) -> None:
     """Apply a saved plan (a .json file from mailctl plan --out), or plan and apply PATH.
 
-    A saved plan is applied exactly as reviewed, never recomputed; it is refused if
-    the store changed since (stale) or a gate blocks (exit 4). Given a domains file or
+    A saved plan's target is applied exactly as reviewed. Its changes are computed
+    again against the store: it is refused if the store changed since or the changes
+    differ (stale), or if a gate blocks (exit 4); the gates are judged on that
+    recomputation, never on what the plan file says. The plan's live checks are used
+    only when the plan is signed with $MAILCTL_PLAN_KEY (a plan signed with another
+    key is refused); otherwise the changed endpoints are checked again. Given a domains file or
     folder, mailctl plans, shows the plan and asks before applying (--auto-approve
     when there is no terminal). All changes land in one transaction, with a history
     entry naming the actor and the commit.
@@ -203,13 +215,12 @@ def apply(
     fetch = fetch_options_from(overrides)
     options = check_options_from(overrides)
     who = identity.actor(actor)
+    key = key_from_env(os.environ)
     fresh = None
     with opened_store(state_url) as store, CheckProgress() as progress:
         if source.suffix == ".json" and source.is_file():
-            document = service.read_plan(source)
-            fresh = service.stale_checks(document, options, max_check_age, progress)
-            if fresh is not None and fresh.status == "failed":
-                click.echo("Live checks run again (the plan's were too old) failed.", err=True)
+            document = service.read_plan(source, key)
+            fresh = _recheck(document, key, options, max_check_age, progress)
         else:
             try:
                 document, loaded = service.plan(
@@ -228,6 +239,7 @@ def apply(
             if gates.blocked(document.gates):
                 sys.exit(EXIT_BLOCKED)  # shown above, with the flag that lifts each
             _confirm(auto_approve, store.display_url)
+            fresh = document.checks  # just run, in this process
         result = service.apply(
             document,
             store,
@@ -236,17 +248,45 @@ def apply(
             lifted=lifted,
             lock_timeout=lock_timeout,
             fresh_checks=fresh,
+            key=key,
         )
         if result.serial is None:
             click.echo("No changes to apply.")
         else:
-            summary = document.summary
+            summary = result.summary
             ranges = plural(summary.ranges_added + summary.ranges_removed, "range change")
             click.echo(
                 f"Applied: serial {result.serial} ({summary.create} created, "
                 f"{summary.update} updated, {summary.delete} deleted, {ranges})."
             )
         _publish(store, allowlist_dir, formats)
+
+
+def _recheck(
+    document: PlanDocument,
+    key: PlanKey | None,
+    options: CheckOptions | None,
+    max_age: float,
+    progress: CheckProgress,
+) -> Checks | None:
+    """Fresh evidence for a saved plan whose own is not authentic or too old; says why."""
+    again = service.recheck(document, key, options, max_age, progress)
+    if not again.reason:
+        return None
+    if again.checks is None:
+        click.echo(
+            f"The plan's live checks are not used: {again.reason}; with --no-checks "
+            "they are not checked again.",
+            err=True,
+        )
+        return None
+    verdict = "failed" if again.checks.status == "failed" else "passed"
+    click.echo(
+        f"The plan's live checks are not used: {again.reason}; its changed endpoints "
+        f"were checked again: {verdict}.",
+        err=True,
+    )
+    return again.checks
 
 
 def _publish(store: Store, out: Path | None, formats: tuple[Format, ...]) -> None:
@@ -312,8 +352,9 @@ def rollback(
     """
     lifted = lifted_gates(overrides)
     options = check_options_from(overrides)
+    key = key_from_env(os.environ)
     with opened_store(state_url) as store, CheckProgress() as progress:
-        document = service.rollback(store, serial, lifted, options, progress)
+        document = service.rollback(store, serial, lifted, options, progress, key)
     click.echo(render(document, fmt), nl=False)
     _save(document, out)
     sys.exit(_exit_code(document, detailed_exitcode))

@@ -37,6 +37,34 @@ def build_plan(
     now: datetime | None = None,
 ) -> PlanDocument:
     """The plan that turns ``stored`` into ``target``, with plan-time gate verdicts."""
+    plan = assemble(
+        target=target,
+        stored=stored,
+        source=source,
+        mailctl_version=mailctl_version,
+        last_applied=last_applied,
+        inbox_counts=inbox_counts,
+        places=places,
+        store_exists=store_exists,
+        now=now,
+    )
+    return plan.model_copy(update={"gates": gates.evaluate(plan, lifted)}).sealed()
+
+
+def assemble(
+    *,
+    target: Desired,
+    stored: StoredState,
+    source: Source,
+    mailctl_version: str,
+    last_applied: StoredState | None = None,
+    inbox_counts: Mapping[str, int] | None = None,
+    places: Mapping[str, Location] | None = None,
+    store_exists: bool = True,
+    now: datetime | None = None,
+) -> PlanDocument:
+    """The plan's content (changes, classification, summary) without gate verdicts,
+    checks or checksum: what apply recomputes, and what :func:`build_plan` completes."""
     inbox_counts = inbox_counts or {}
     locations = {
         name: SourceLocation(file=loc.file, line=loc.line, column=loc.column)
@@ -57,7 +85,7 @@ def build_plan(
         ranges_removed=len(ranges.removed),
         inboxes_affected=sum(c.classification.inboxes_affected for c in changes),
     )
-    plan = PlanDocument(
+    return PlanDocument(
         mailctl_version=mailctl_version,
         created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         store=StoreRef(
@@ -79,7 +107,6 @@ def build_plan(
         drift=drifted,
         summary=summary,
     )
-    return plan.model_copy(update={"gates": gates.evaluate(plan, lifted)}).sealed()
 
 
 def with_checks(plan: PlanDocument, checks: Checks, lifted: Collection[str] = ()) -> PlanDocument:

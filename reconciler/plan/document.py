@@ -1,11 +1,27 @@
 """The versioned plan document: the one value every renderer and ``apply`` read.
 
-A plan is a value, saved as JSON (``schemas/plan.schema.json``). ``apply`` consumes it
-as is and never recomputes it. Fields marked *explanatory* exist for people (summary,
-classification, locations, gate verdicts at plan time) and never influence what
-``apply`` writes; what it writes is ``changes`` (their ``after`` values),
-``ranges.after`` and ``target``. ``checksum`` covers everything else, so a plan edited
-after it was made is refused.
+A plan is a value, saved as JSON (``schemas/plan.schema.json``). A saved plan is data
+that anyone with write access to the file could have edited and sealed again, so
+``apply`` trusts only what it can check:
+
+* ``target`` (its domains and connection ranges) is what apply writes, and all it
+  takes from the plan as intent. Apply diffs it against the store, read under the
+  store's lock, with the same pure diff as ``mailctl plan`` (``plan.recompute``).
+* ``store`` (lineage, serial, content checksum), ``changes`` (action, domain, and
+  their ``before``, ``after`` and ``fields``) and ``ranges`` must equal what that
+  recomputation gives; any difference refuses the plan as stale.
+* ``checks`` is live-check evidence. Apply uses it only when ``signature`` verifies
+  with the key shared by the plan and apply jobs (``plan.signing``); otherwise it
+  checks the changed endpoints again first.
+* ``checksum`` (unkeyed; it covers every other field, the signature included) makes
+  any edit of the file an error, and ``signature`` makes a re-sealed edit one when a
+  key is set.
+
+Every other field is *explanatory*, for people: ``summary``, each change's
+``classification`` and ``source``, ``gates`` (the verdicts at plan time),
+``allowlist``, ``drift``, ``source`` (its ``kind`` also labels the history entry),
+``mailctl_version`` and ``created_at``. Apply never decides from them: its gates are
+judged on the recomputed changes, classification and summary.
 """
 
 from __future__ import annotations
@@ -178,6 +194,18 @@ class Checks(_Frozen):
         return [e for e in self.endpoints if not e.result.passed]
 
 
+class PlanSignature(_Frozen):
+    """An HMAC-SHA256 of the plan (all of it but ``checksum`` and ``signature``) with the
+    key shared by the plan and apply jobs. The key itself is never stored."""
+
+    algorithm: Literal["hmac-sha256"] = "hmac-sha256"
+    key_id: str = Field(
+        pattern="^[0-9a-f]{16}$",
+        description="Tells keys apart without revealing them (a one-way value of the key).",
+    )
+    mac: str = Field(pattern="^[0-9a-f]{64}$", description="The HMAC, in hexadecimal.")
+
+
 class PlanDocument(_Frozen):
     """A saved plan. See the module docstring for what apply reads."""
 
@@ -196,13 +224,19 @@ class PlanDocument(_Frozen):
     summary: Summary = Summary()
     gates: tuple[GateVerdict, ...] = ()
     checks: Checks = Checks()
+    signature: PlanSignature | None = Field(
+        default=None, description="Present when the plan was made with MAILCTL_PLAN_KEY set."
+    )
     checksum: str = ""
 
     def has_changes(self) -> bool:
         return self.summary.changes > 0
 
     def compute_checksum(self) -> str:
-        body = self.model_dump(mode="json", exclude={"checksum"})
+        # An unsigned plan is hashed without the key, as before signatures existed, so
+        # that plans saved by earlier versions keep their checksum.
+        left_out = {"checksum"} if self.signature is not None else {"checksum", "signature"}
+        body = self.model_dump(mode="json", exclude=left_out)
         return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
 
     def sealed(self) -> PlanDocument:

@@ -2,11 +2,15 @@
 
 Each gate has a name and, except ``stale``, a named override (a command-line flag).
 A blocked gate says which flag lifts it, so the refusal teaches the way forward.
+
+At plan time the plan is the one just built; at apply it is the saved plan's target
+recomputed against the store (``plan.recompute``), never the saved file's own
+classification or summary, and the checks gate gets evidence apply can trust.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from reconciler.plan.checking import unproven
@@ -111,8 +115,16 @@ def evaluate(
     )
 
 
-def stale(plan: PlanDocument, lineage: str | None, serial: int, checksum: str) -> GateVerdict:
-    """The store must be exactly the one the plan was made against. No override."""
+def stale(
+    plan: PlanDocument,
+    lineage: str | None,
+    serial: int,
+    checksum: str,
+    unlike: Sequence[str] = (),
+) -> GateVerdict:
+    """The store must be exactly the one the plan was made against, and the plan's
+    changes exactly what its target changes in it (``unlike``: how they differ, from
+    ``recompute.differences``). No override."""
     problems = []
     if plan.store.lineage is not None and plan.store.lineage != lineage:
         problems.append(f"lineage {lineage} is not the plan's {plan.store.lineage}")
@@ -129,6 +141,14 @@ def stale(plan: PlanDocument, lineage: str | None, serial: int, checksum: str) -
             message="saved plan is stale: the store's "
             + "; ".join(problems)
             + "; run mailctl plan again",
+        )
+    if unlike:
+        # The store is the one planned against, yet the plan's changes are not what its
+        # target makes of it: the file was edited (and sealed again) or is not mailctl's.
+        return GateVerdict(
+            gate="stale",
+            passed=False,
+            message="saved plan is stale: " + "; ".join(unlike) + "; run mailctl plan again",
         )
     return GateVerdict(gate="stale", passed=True, message="plan matches the store")
 

@@ -232,3 +232,16 @@ def test_the_comment_script_is_valid_javascript() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_plan_and_apply_share_the_plan_key_as_a_secret() -> None:
+    """Both workflows pass the one secret to the action, which hands it to mailctl in
+    the environment (never on a command line)."""
+    for name, job in (("plan", "plan"), ("apply", "apply")):
+        steps = load(WORKFLOWS / f"{name}.yml")["jobs"][job]["steps"]
+        (step,) = [s for s in steps if s.get("uses") == "./"]
+        assert step["with"]["plan-key"] == "${{ secrets.MAILCTL_PLAN_KEY }}", name
+    action = load(ACTION)
+    assert action["inputs"]["plan-key"]["default"] == ""
+    (run,) = [s for s in action["runs"]["steps"] if s.get("id") == "run"]
+    assert run["env"]["MAILCTL_PLAN_KEY"] == "${{ inputs.plan-key }}"

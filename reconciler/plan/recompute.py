@@ -1,0 +1,66 @@
+"""A saved plan judged again at apply: the plan its target makes of the store now. Pure.
+
+A plan file is data: its checksum can be sealed again by anyone with this package, so
+its classification, summary and gate verdicts prove nothing. At apply, under the
+store's lock, the plan's target (the state it would write) is diffed against the
+store as read then, with the same diff as ``mailctl plan``. The result is the only
+plan that apply's gates look at, and what it writes; the saved plan's own changes,
+ranges and target must equal it, or the plan is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler.model import Desired
+from reconciler.plan.builder import assemble
+from reconciler.plan.document import Change, PlanDocument
+from reconciler.state import StoredState
+
+_SHOWN = 3  # domains named in a refusal; the rest are counted
+
+
+def recompute(
+    plan: PlanDocument, current: StoredState, inbox_counts: Mapping[str, int]
+) -> PlanDocument:
+    """The plan that turns ``current`` into ``plan``'s target, assembled as ``mailctl
+    plan`` assembles one (changes, classification, summary; no drift, gate verdicts,
+    checks, signature or checksum)."""
+    target = Desired(
+        connection_ranges=plan.target.connection_ranges,
+        domains={d.name: d for d in plan.target.domains},
+    )
+    return assemble(
+        target=target,
+        stored=current,
+        source=plan.source,
+        mailctl_version=plan.mailctl_version,
+        inbox_counts=inbox_counts,
+        store_exists=plan.store.exists,
+    )
+
+
+def _written(change: Change) -> tuple[object, ...]:
+    """What a change means for the store; classification and source only explain it."""
+    return (change.action, change.domain, change.before, change.after, change.fields)
+
+
+def differences(plan: PlanDocument, recomputed: PlanDocument) -> list[str]:
+    """How ``plan`` differs from ``recomputed`` in anything apply would act on (empty:
+    the saved plan is exactly what its target makes of the store now)."""
+    found = []
+    if plan.target != recomputed.target:
+        found.append("its target is not in the form mailctl writes (sorted, each domain once)")
+    ours = {c.domain: _written(c) for c in plan.changes}
+    theirs = {c.domain: _written(c) for c in recomputed.changes}
+    unlike = sorted(
+        name for name in ours.keys() | theirs.keys() if ours.get(name) != theirs.get(name)
+    )
+    if unlike or len(ours) != len(plan.changes):
+        shown = ", ".join(unlike[:_SHOWN])
+        more = f" and {len(unlike) - _SHOWN} more" if len(unlike) > _SHOWN else ""
+        named = f" ({shown}{more})" if unlike else " (a domain is listed twice)"
+        found.append(f"its changes are not what its target changes in the store now{named}")
+    if plan.ranges != recomputed.ranges:
+        found.append("its connection range changes are not what its target changes now")
+    return found
