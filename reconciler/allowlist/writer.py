@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.allowlist.formats import Format
+from reconciler.allowlist.formats import FORMATS, Format
 from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.errors import InputError, Location, MailctlError, not_ours
 from reconciler.folder import OutputFolder
@@ -98,7 +98,7 @@ def _read_manifest(out: OutputFolder) -> dict[str, Entry]:
             )
         return {
             key: Entry(
-                files=_names(value["files"]),
+                files=_ours(key, _names(value["files"])),
                 checksum=str(value["checksum"]),
                 lineage=value["lineage"],
                 serial=int(value["serial"]),
@@ -120,6 +120,16 @@ def _names(files: object) -> tuple[str, ...]:
         if not name or name.startswith(".") or "/" in name or "\0" in name:
             raise ValueError(f"{name!r} is not a file name of this folder")
     return tuple(files)
+
+
+def _ours(key: str, files: tuple[str, ...]) -> tuple[str, ...]:
+    """The names of ``files`` that the writer could have written under ``key``
+    (``format:stem``). Others (``README.md``, a name a pull request added) are dropped:
+    never counted as mailctl's, so never removed nor replaced."""
+    fmt, _, stem = key.partition(":")
+    known = FORMATS.get(fmt)
+    possible = known.file_names(stem) if known is not None else frozenset()
+    return tuple(name for name in files if name in possible)
 
 
 def _manifest_bytes(entries: dict[str, Entry]) -> bytes:

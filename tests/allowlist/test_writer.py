@@ -302,3 +302,29 @@ def test_a_folder_mailctl_cannot_write_into_is_a_clear_error(tmp_path: Path) -> 
     with pytest.raises(MailctlError, match="cannot write into this folder"):
         writer.write(Path("/proc/1"), allowlist(domain("a.example")), ALL)
 
+
+def test_manifest_entries_naming_files_it_could_not_have_written_are_never_removed(
+    tmp_path: Path,
+) -> None:
+    """A manifest lists only names; a name the writer cannot produce for the entry's
+    format and domain (a README a pull request added to an entry) is not mailctl's."""
+    writer.write(tmp_path, allowlist(domain("a.example"), domain("b.example")), ALL)
+    (tmp_path / "README.md").write_text("how these files are deployed\n")
+    (tmp_path / "index.html").write_text("<p>hello</p>\n")
+    manifest = json.loads((tmp_path / writer.MANIFEST).read_text())
+    b_files = {
+        n for k, e in manifest["entries"].items() if k.endswith(":b.example") for n in e["files"]
+    }
+    manifest["entries"]["txt:b.example"]["files"].append("README.md")
+    manifest["entries"]["csv:gone.example"] = {
+        **manifest["entries"]["csv:b.example"],
+        "files": ["index.html", "a.example.csv"],
+    }
+    (tmp_path / writer.MANIFEST).write_text(json.dumps(manifest))
+    report = writer.write(tmp_path, allowlist(domain("a.example")), ALL)
+    assert (tmp_path / "README.md").read_text() == "how these files are deployed\n"
+    assert (tmp_path / "index.html").read_text() == "<p>hello</p>\n"
+    assert (tmp_path / "a.example.csv").exists()  # another domain's name: not this entry's
+    assert set(report.removed) == b_files and len(b_files) == 7
+    listed = manifest_files(tmp_path)
+    assert "README.md" not in listed and "index.html" not in listed
