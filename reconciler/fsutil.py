@@ -55,15 +55,6 @@ def write_atomic_many(files: Sequence[tuple[Path, bytes]], workers: int = 16) ->
         raise
 
 
-def holds(path: Path, data: bytes) -> bool:
-    """True when ``path`` is a file holding exactly ``data`` (the size is compared first,
-    so a changed file is usually told apart without reading it)."""
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return False
-
-
 def _mode(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o7777
