@@ -216,7 +216,7 @@ def _one(whole: Allowlist, domain: str) -> Allowlist:
 def test_every_file_name_written_is_one_the_format_declares() -> None:
     """The writer removes a file only when its format declares the name for that stem:
     a name rendered but not declared would never be cleaned up."""
-    long = ".".join(["a" * 60] * 4) + ".example"  # 252 characters: shortened in file names
+    long = ".".join(["a" * 60] * 4) + ".example"  # 251 characters: shortened in file names
     rule = DomainRule(long, f"imap.{long[:200]}", 993, f"smtp.{long[:200]}", 465)
     whole = sample(rules=[*RULES, rule])
     for fmt in FORMATS.values():
