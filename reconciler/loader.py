@@ -147,26 +147,40 @@ def _single(parsed: list[_Parsed], key: str, out: _Collector) -> _Parsed | None:
 
 
 def _inside(
-    root: Path, item: _Parsed, written: str, where: tuple[str | int, ...], out: _Collector
+    item: _Parsed, written: str, where: tuple[str | int, ...], out: _Collector
 ) -> str | None:
-    """The feed file ``written`` (relative to its YAML file) as an absolute path, if it
-    stays inside ``root`` (the folder mailctl was pointed at) or the working folder
-    (the checkout, in CI), links resolved. A pull request must not make CI read a
-    runner's other files into a plan."""
-    target = (Path(item.doc.name).parent / written).resolve()
-    allowed = (root, Path.cwd().resolve())
-    if Path(written).is_absolute() or not any(target.is_relative_to(a) for a in allowed):
+    """The feed file ``written`` as an absolute path, links resolved, if it lies in the
+    folder of the YAML file that names it (or below), and is neither hidden nor in a
+    hidden folder. Not the working folder: with ``/`` as the working folder that would
+    be every file. A pull request must not make CI read a runner's other files, nor
+    the checkout's own ``.git/config`` (where CI keeps its token), into a plan."""
+    place = item.doc.locate((*where, "path"), key=True)
+    if "\0" in written:
+        out.error(place, "the feed path holds a NUL character", "write the file's name")
+        return None
+    base = Path(item.doc.name).parent.resolve()
+    target = (base / written).resolve()
+    parts = Path(written).parts
+    if Path(written).is_absolute() or ".." in parts or not target.is_relative_to(base):
         out.error(
-            item.doc.locate((*where, "path"), key=True),
-            f"the feed path {written!r} leads outside the folder mailctl reads",
-            "keep feed files with the domains files (a path relative to this file, "
-            "without leaving the folder), or use url: with sha256:",
+            place,
+            f"the feed path {written!r} leads outside the folder of this file",
+            "keep feed files beside this YAML file or in a folder below it, and name them "
+            "relative to it (no .., no link out of the folder), or use url: with sha256:",
+        )
+        return None
+    if any(part.startswith(".") for part in (*parts, *target.relative_to(base).parts)):
+        out.error(
+            place,
+            f"the feed path {written!r} names a hidden file or folder",
+            "mailctl reads no feed from hidden files or folders (.git, .env, …): "
+            "move the feed file, or use url: with sha256:",
         )
         return None
     return str(target)
 
 
-def _feeds(root: Path, item: _Parsed, out: _Collector) -> tuple[Feed, ...]:
+def _feeds(item: _Parsed, out: _Collector) -> tuple[Feed, ...]:
     """The file's feeds, resolved: paths made absolute (relative to the YAML file),
     and every rule the schema cannot say checked here, where it can be located."""
     assert item.spec.connection_ips is not None
@@ -205,7 +219,7 @@ def _feeds(root: Path, item: _Parsed, out: _Collector) -> tuple[Feed, ...]:
             )
         source = spec.url
         if spec.path is not None and spec.url is None:
-            source = _inside(root, item, spec.path, where, out)
+            source = _inside(item, spec.path, where, out)
         if len(out.errors) > errors_before or source is None:
             continue
         filters = spec.filters()
@@ -320,8 +334,7 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
     ranges_label = ""
     if ranges_file and ranges_file.spec.connection_ips:
         ranges = tuple(dict.fromkeys(ranges_file.spec.connection_ips.ranges))
-        root = Path(path).resolve()
-        feeds = _feeds(root if root.is_dir() else root.parent, ranges_file, out)
+        feeds = _feeds(ranges_file, out)
         place = ranges_file.doc.locate(("connection_ips",), key=True)
         ranges_label = str(place)
         for problem in range_policy.too_broad(ranges):

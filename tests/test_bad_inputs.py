@@ -37,7 +37,7 @@ EXPECTED: dict[str, list[tuple[str, int, int, str]]] = {
         ("", 4, 7, "a value of 39 characters names an IPv6 zone (%…), which a range cannot have")
     ],
     "feed_path_outside.yaml": [
-        ("", 5, 7, "the feed path '../../../../etc/passwd' leads outside the folder mailctl reads")
+        ("", 5, 7, "the feed path '../../../../etc/passwd' leads outside the folder of this file")
     ],
     "feed_url_with_password.yaml": [
         ("", 5, 12, "a feed url must not carry a user name or password")

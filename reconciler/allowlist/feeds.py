@@ -8,7 +8,9 @@ in the feed's order, without duplicates.
 The whole feed is validated, not only the entries the filters keep: a bad entry means
 the publisher changed the format, or the file was damaged, and either must stop the
 plan before it reaches a firewall. The first bad entry is named by its place in the
-feed (``prefixes[1203] ip_prefix``, ``line 14``).
+feed (``prefixes[1203] ip_prefix``, ``line 14``). Its text is quoted only when it looks
+like an address (:func:`shown`): a file that is no feed (a key, a config holding a
+token) named as one must not have its lines copied into a plan, a log or a comment.
 
 A filter value that matches no entry is an error too, listing values the feed does
 have: a typo such as region ``us-east1`` would otherwise silently allowlist nothing.
@@ -19,12 +21,13 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from reconciler.errors import MailctlError
 from reconciler.model import FEED_FILTERS
-from reconciler.ranges import RangeError, parse_range, quoted
+from reconciler.ranges import RangeError, parse_range
 
 Filters = Mapping[str, tuple[str, ...]]
 
@@ -52,6 +55,22 @@ _DAMAGED = (
     "the feed's publisher changed its format, or the file is damaged: "
     "compare it with the publisher's copy"
 )
+
+
+# What a (mistyped) range of a feed looks like: hex digits, dots and colons, with at least
+# one dot or colon, and a prefix length. Nothing else from a feed is ever quoted: a word,
+# a key=value, a token or a hex string without separators is described by its length.
+_RANGE_LIKE = re.compile(r"(?=[^/]*[.:])[0-9A-Fa-f.:]{2,45}(?:/[0-9]{1,3})?")
+
+
+def shown(value: object) -> str:
+    """A value read from a feed, for a message: quoted when it looks like an address,
+    else described without its content."""
+    if isinstance(value, str):
+        if _RANGE_LIKE.fullmatch(value):
+            return repr(value)
+        return f"a value of {len(value)} characters"
+    return f"a JSON {_kind(value)}"
 
 
 class FeedError(MailctlError):
@@ -107,7 +126,7 @@ class _Ranges:
     def parse(self, value: object) -> str:
         """``value`` as a normalised range; raises _BadRange when it is not one."""
         if not isinstance(value, str):
-            raise _BadRange(f"{quoted(value)} is not a CIDR range (not a string)")
+            raise _BadRange(f"{shown(value)} is not a CIDR range (not a string)")
         known = self._parsed.get(value)
         if known is None:
             known = self._parsed[value] = _network(value)
@@ -149,9 +168,21 @@ def _network(value: str) -> str:
                 "range by hand",
             ) from None
         if problem.kind == "cidr":
-            raise _BadRange(f"{quoted(value)} is not a CIDR range") from None
+            raise _BadRange(f"{shown(value)} is not a CIDR range") from None
+        if problem.kind == "cidr_zone":
+            raise _BadRange(
+                f"{shown(value)} names an IPv6 zone (%…), which a range cannot have"
+            ) from None
         if problem.kind == "cidr_netmask":
-            raise _BadRange(problem.message, problem.hint) from None
+            # The mask is digits and dots; the address part is quoted only when it
+            # looks like one.
+            if _RANGE_LIKE.fullmatch(value.partition("/")[0]):
+                raise _BadRange(problem.message, problem.hint) from None
+            raise _BadRange(
+                f"{shown(value)} has a mask where a range has a prefix length",
+                "write a prefix length: 192.0.2.0/24, not 192.0.2.0/255.255.255.0",
+            ) from None
+        # Every other refusal is of a value that parsed as an address: safe to quote.
         raise _BadRange(problem.message) from None
 
 
@@ -251,7 +282,7 @@ def _values(value: object, field: str) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
-    raise _BadRange(f"{quoted(value)} is not a string or a list of strings", field=field)
+    raise _BadRange(f"{shown(value)} is not a string or a list of strings", field=field)
 
 
 def _check_filter(key: str, field: str, values: tuple[str, ...], present: set[str]) -> None:
@@ -359,7 +390,7 @@ def _text(data: bytes, filters: Filters) -> tuple[str, ...]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise FeedError(
-            f"not UTF-8 text (byte {error.start} is {data[error.start : error.start + 1]!r})",
+            f"not UTF-8 text (byte {error.start})",
             f"a text feed is {EXPECTED['text']}: is format: right?",
         ) from None
     ranges = _Ranges()

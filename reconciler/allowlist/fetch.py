@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import http.client
+import os
 import socket
 import ssl
 import stat
@@ -113,23 +115,33 @@ def fetch(feed: Feed, options: FetchOptions) -> Fetched:
 
 
 def read_file(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """A feed file's bytes, at most ``max_bytes``."""
+    """A feed file's bytes, at most ``max_bytes``. ``path`` is the loader's, links
+    resolved and judged; a link put in its place since is refused, not followed."""
     try:
-        info = path.stat()
+        # O_NONBLOCK: a FIFO in the file's place is refused below, not waited on.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise FeedError(
+            "no such file", "a feed's path is relative to the YAML file that names it"
+        ) from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise FeedError("cannot read the feed: it is now a symbolic link") from None
+        raise FeedError(f"cannot read the feed: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
         # Only regular files: a FIFO or a device would block or never end.
         if not stat.S_ISREG(info.st_mode):
             what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
             raise FeedError(f"cannot read the feed: {what}", "path: names a feed file")
         if info.st_size > max_bytes:
             raise _too_big(max_bytes)
-        with path.open("rb") as file:
+        with os.fdopen(os.dup(fd), "rb") as file:
             data = file.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise FeedError(
-            "no such file", "a feed's path is relative to the YAML file that names it"
-        ) from None
     except OSError as error:
         raise FeedError(f"cannot read the feed: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise _too_big(max_bytes)
     return data

@@ -23,18 +23,16 @@ Two runs on one folder are kept apart by an exclusive lock on ``.mailctl-allowli
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.allowlist.formats import Format
+from reconciler.allowlist.formats import FORMATS, Format
 from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.errors import InputError, Location, MailctlError, not_ours
-from reconciler.fsutil import holds, sync, write_atomic, write_atomic_many
+from reconciler.folder import OutputFolder
 
 MANIFEST = ".mailctl-allowlist.json"
 LOCK = ".mailctl-allowlist.lock"
@@ -81,17 +79,17 @@ def _key(fmt: str, stem: str) -> str:
     return f"{fmt}:{stem}"
 
 
-def _read_manifest(out: Path) -> dict[str, Entry]:
-    path = out / MANIFEST
+def _read_manifest(out: OutputFolder) -> dict[str, Entry]:
+    path = out.path / MANIFEST
     try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
+        raw = out.read(MANIFEST)
     except OSError as exc:
         raise InputError.single(Location(str(path)), f"cannot read: {exc.strerror}") from None
+    if raw is None:
+        return {}
     fix = "it is mailctl's record of the files it wrote; restore it, or empty the folder"
     try:
-        data = json.loads(raw)
+        data = json.loads(raw.decode("utf-8"))
         if data.get("format") != MANIFEST_FORMAT:
             raise InputError.single(
                 Location(str(path)),
@@ -100,7 +98,7 @@ def _read_manifest(out: Path) -> dict[str, Entry]:
             )
         return {
             key: Entry(
-                files=_names(value["files"]),
+                files=_ours(key, _names(value["files"])),
                 checksum=str(value["checksum"]),
                 lineage=value["lineage"],
                 serial=int(value["serial"]),
@@ -124,6 +122,16 @@ def _names(files: object) -> tuple[str, ...]:
     return tuple(files)
 
 
+def _ours(key: str, files: tuple[str, ...]) -> tuple[str, ...]:
+    """The names of ``files`` that the writer could have written under ``key``
+    (``format:stem``). Others (``README.md``, a name a pull request added) are dropped:
+    never counted as mailctl's, so never removed nor replaced."""
+    fmt, _, stem = key.partition(":")
+    known = FORMATS.get(fmt)
+    possible = known.file_names(stem) if known is not None else frozenset()
+    return tuple(name for name in files if name in possible)
+
+
 def _manifest_bytes(entries: dict[str, Entry]) -> bytes:
     body = {
         "format": MANIFEST_FORMAT,
@@ -131,26 +139,6 @@ def _manifest_bytes(entries: dict[str, Entry]) -> bytes:
         "entries": {key: entries[key].as_json() for key in sorted(entries)},
     }
     return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
-
-
-@contextlib.contextmanager
-def _locked(out: Path) -> Iterator[None]:
-    try:
-        handle = (out / LOCK).open("a")
-    except OSError as exc:
-        raise MailctlError(f"{out}: cannot write into this folder: {exc.strerror}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise MailctlError(
-                f"{out}: another mailctl is writing allowlists into this folder; "
-                "try again when it has finished"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -204,37 +192,39 @@ def _render(
     return rendered
 
 
-def _put(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
-    if holds(path, data):
+def _put(out: OutputFolder, name: str, data: bytes) -> bool:
+    """Write ``data`` to ``name`` unless it already holds exactly that; True if written."""
+    if out.holds(name, data):
         return False
-    write_atomic(path, data)
+    out.write(name, data)
     return True
 
 
-def _sync_folder(out: Path) -> None:
+def _sync_folder(out: OutputFolder) -> None:
     """Make the renames and removals durable (the files themselves were synced)."""
     with contextlib.suppress(OSError):
-        sync(out)
+        out.sync()
 
 
 def write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
     """Bring ``out`` to the files of ``allowlist`` in ``formats``. Files of formats not
-    asked for this time are left as they are."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise MailctlError(f"{out}: cannot create the folder: {exc.strerror}") from None
-    with _locked(out):
-        return _write(out, allowlist, formats)
+    asked for this time are left as they are. No file outside ``out`` is written,
+    replaced, removed or locked: a link below it is refused (InputError, nothing
+    written; see :mod:`reconciler.folder`)."""
+    with OutputFolder.open(out) as folder, folder.lock(LOCK, _BUSY):
+        return _write(folder, allowlist, formats)
 
 
-def _write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
-    recorded = _read_manifest(out)
+_BUSY = "another mailctl is writing allowlists into this folder; try again when it has finished"
+
+
+def _write(folder: OutputFolder, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
+    out = folder.path
+    recorded = _read_manifest(folder)
     rendered = _render(allowlist, formats, recorded)
     owned = {name for entry in recorded.values() for name in entry.files}
     names = {name for item in rendered for name, _ in item.files}
-    foreign = sorted(n for n in names if n not in owned and os.path.lexists(out / n))
+    foreign = sorted(n for n in names if n not in owned and folder.lexists(n))
     if foreign:
         raise not_ours(str(out / foreign[0]), len(foreign), "write the allowlists", MANIFEST)
     asked = {fmt.name for fmt in formats}
@@ -250,25 +240,25 @@ def _write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report
     written: list[str] = []
     unchanged: list[str] = []
     try:
-        if _put(out / MANIFEST, _manifest_bytes({**recorded, **new})):
-            _sync_folder(out)  # listed on disk before any file it lists is
-        changed: list[tuple[Path, bytes]] = []
+        # Every file is looked at (a link refused) before the first write.
+        changed: list[tuple[str, bytes]] = []
         for item in rendered:
             for name, data in item.files:
-                if holds(out / name, data):
+                if folder.holds(name, data):
                     unchanged.append(name)
                 else:
-                    changed.append((out / name, data))
+                    changed.append((name, data))
                     written.append(name)
-        write_atomic_many(changed)
+        if _put(folder, MANIFEST, _manifest_bytes({**recorded, **new})):
+            _sync_folder(folder)  # listed on disk before any file it lists is
+        folder.write_many(changed)
         for name in stale:
-            with contextlib.suppress(FileNotFoundError):
-                (out / name).unlink()
-        _put(out / MANIFEST, _manifest_bytes({**kept, **new}))
+            folder.remove(name)
+        _put(folder, MANIFEST, _manifest_bytes({**kept, **new}))
     except OSError as exc:
         raise MailctlError(
             f"{out}: cannot write allowlist files: {exc.strerror}; "
             "each file is whole, old or new, and listed in the manifest: run again"
         ) from None
-    _sync_folder(out)
+    _sync_folder(folder)
     return Report(tuple(sorted(written)), tuple(sorted(unchanged)), tuple(stale))

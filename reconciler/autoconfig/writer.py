@@ -21,14 +21,15 @@ every changed file is replaced atomically (a temporary file in the same folder,
 renamed over it). The manifest lists the files this writer wrote; when a domain
 disappears, only files listed there are removed, and no other file is ever deleted.
 
-Durability: the files of one export go through :func:`reconciler.fsutil.write_atomic_many`
-(all temporary files written, synced together, then renamed), with the mode the umask
-gives, so a web server running as another user can read them.
+Durability: the files of one export go through
+:meth:`reconciler.folder.OutputFolder.write_many` (all temporary files written, synced
+together, then renamed), with the mode the umask gives, so a web server running as
+another user can read them. Every name below ``DIR`` is opened without following links:
+a symbolic link where the export would write is refused, nothing written.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from reconciler.autoconfig import srv, xml_out
 from reconciler.errors import not_ours
-from reconciler.fsutil import holds, write_atomic_many
+from reconciler.folder import OutputFolder
 from reconciler.model import Domain
 
 MANIFEST = ".mailctl-autoconfig.manifest"
@@ -89,11 +90,8 @@ _OURS = re.compile(
 )
 
 
-def _read_manifest(out: Path) -> list[str]:
-    try:
-        text = (out / MANIFEST).read_text()
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+def _read_manifest(out: OutputFolder) -> list[str]:
+    text = (out.read(MANIFEST) or b"").decode("utf-8", "replace")
     return [line for line in text.splitlines() if _OURS.fullmatch(line)]
 
 
@@ -101,51 +99,44 @@ def _manifest(names: Iterable[str]) -> bytes:
     return (_MANIFEST_HEAD + "".join(f"{path}\n" for path in sorted(names))).encode()
 
 
-def _prune(out: Path, relative: str) -> None:
-    """Remove the folders above a removed file that are now empty, up to ``out``."""
-    parent = (out / relative).parent
-    while parent != out and out in parent.parents:
-        try:
-            parent.rmdir()
-        except OSError:
-            return
-        parent = parent.parent
-
-
 def write_tree(out: Path, files: Mapping[str, bytes]) -> WriteReport:
     """Make ``out`` hold ``files``: write what changed, remove what this writer wrote
-    before and no longer produces. Raises OSError when the folder cannot be written, and InputError
-    (nothing written) when a file it would write is one it did not write."""
+    before and no longer produces. Raises OSError or MailctlError when the folder cannot
+    be written, and InputError (nothing written) when a file it would write is one it
+    did not write, or lies behind a link (see :mod:`reconciler.folder`: no file outside
+    ``out`` is ever written, replaced or removed)."""
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} exists and is not a folder")
+    with OutputFolder.open(out) as folder:
+        return _write(folder, files)
+
+
+def _write(out: OutputFolder, files: Mapping[str, bytes]) -> WriteReport:
     listed = set(_read_manifest(out))
     foreign = sorted(
-        relative for relative in files if relative not in listed and os.path.lexists(out / relative)
+        relative for relative in files if relative not in listed and out.lexists(relative)
     )
     if foreign:
-        raise not_ours(str(out / foreign[0]), len(foreign), "export", MANIFEST)
+        raise not_ours(str(out.path / foreign[0]), len(foreign), "export", MANIFEST)
+    # Every file is looked at (links refused) before the first write.
     changed = [
         (relative, data)
         for relative, data in sorted(files.items())
-        if not holds(out / relative, data)
+        if not out.holds(relative, data)
     ]
     # Listed before written: an export that stops half-way leaves no file unlisted.
     union = _manifest(listed | set(files))
-    if not holds(out / MANIFEST, union):
-        write_atomic_many([(out / MANIFEST, union)])
-    write_atomic_many([(out / relative, data) for relative, data in changed])
+    if not out.holds(MANIFEST, union):
+        out.write(MANIFEST, union)
+    out.write_many(changed)
     removed = []
-    root = out.resolve()
     for relative in sorted(listed - set(files)):
-        target = out / relative
-        inside = root in target.resolve().parents  # not through a symlinked folder
-        if inside and target.is_file() and not target.is_symlink():
-            target.unlink()
+        if out.remove(relative):  # a regular file, not reached through a link
             removed.append(relative)
-            _prune(out, relative)
+            out.prune(relative)
     manifest = _manifest(files)
-    if not holds(out / MANIFEST, manifest):
-        write_atomic_many([(out / MANIFEST, manifest)])
+    if not out.holds(MANIFEST, manifest):
+        out.write(MANIFEST, manifest)
     return WriteReport(
         written=tuple(relative for relative, _ in changed),
         unchanged=len(files) - len(changed),

@@ -23,11 +23,14 @@ from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from reconciler.fsutil import LockFileRefused, open_lock_file
 from reconciler.store.base import LockTimeout, StoreError
 from reconciler.store.rows import now
 from reconciler.store.tables import lock_holder
 
 POLL_SECONDS = 0.05
+_RECORD = 512  # bytes of the holder record in a lock file; longer ones are kept whole
+_RECORD_READ = 4096
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,11 @@ def _poll(try_once: Callable[[], bool], timeout: float) -> bool:
 class FileLock:
     """``flock`` on a file beside the SQLite database (``state.db.lock``).
 
-    The holder writes who it is into the file; waiters read it. The file is never
-    deleted: unlinking a lock file lets a waiter lock an inode nobody else will open.
+    The holder writes who it is into the file, as a fixed-width record at its start,
+    and blanks it on release; waiters read it. The file is opened as
+    :func:`reconciler.fsutil.open_lock_file` does (no link followed, no other file's
+    name, never truncated), and never deleted: unlinking a lock file lets a waiter lock
+    an inode nobody else will open.
     """
 
     def __init__(self, path: Path) -> None:
@@ -79,7 +85,12 @@ class FileLock:
     def hold(self, actor: str, timeout: float) -> Iterator[None]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = open_lock_file(self.path)
+        except LockFileRefused as problem:
+            raise StoreError(
+                f"the lock file {self.path} {problem.what}; mailctl locks only a plain "
+                "file of its own: remove it, and mailctl creates it on the next run"
+            ) from None
         except OSError as exc:
             raise StoreError(
                 f"cannot create the lock file {self.path}: {exc.strerror}; "
@@ -88,13 +99,13 @@ class FileLock:
         try:
             if not _poll(lambda: self._try(fd), timeout):
                 raise _timed_out(self._read_holder(fd), timeout)
+            # Padded, not truncated: a shorter record leaves no tail of a longer one.
+            record = json.dumps(asdict(Holder.me(actor))).encode().ljust(_RECORD)
             try:
-                info = json.dumps(asdict(Holder.me(actor))).encode()
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, info, 0)
+                os.pwrite(fd, record, 0)
                 yield
             finally:
-                os.ftruncate(fd, 0)
+                os.pwrite(fd, b" " * len(record), 0)
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
@@ -110,7 +121,7 @@ class FileLock:
     @staticmethod
     def _read_holder(fd: int) -> Holder | None:
         try:
-            return Holder(**json.loads(os.pread(fd, 4096, 0)))
+            return Holder(**json.loads(os.pread(fd, _RECORD_READ, 0)))
         except (OSError, ValueError, TypeError):
             return None  # empty or half-written: the holder is between lock and write
 

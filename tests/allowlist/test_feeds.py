@@ -177,8 +177,8 @@ def test_text_comments_blank_lines_crlf_bom_and_bare_addresses() -> None:
         ("10.0.0.1/8", "'10.0.0.1/8' has host bits set"),
         ("2001:db8::1/32", "'2001:db8::1/32' has host bits set"),
         ("10.0.0.0/33", "'10.0.0.0/33' is not a CIDR range"),
-        ("example.com", "'example.com' is not a CIDR range"),
-        ("10.0.0.0/8 10.1.0.0/16", "'10.0.0.0/8 10.1.0.0/16' is not a CIDR range"),
+        ("example.com", "a value of 11 characters is not a CIDR range"),
+        ("10.0.0.0/8 10.1.0.0/16", "a value of 22 characters is not a CIDR range"),
     ],
 )
 def test_text_bad_line_is_named(line: str, problem: str) -> None:
@@ -221,8 +221,8 @@ def aws_with(entry: object, at: int = 1203) -> bytes:
     [
         ("3.5.140.0/33", "prefixes[1203] ip_prefix: '3.5.140.0/33' is not a CIDR range"),
         ("3.5.140.1/22", "prefixes[1203] ip_prefix: '3.5.140.1/22' has host bits set"),
-        ("garbage", "prefixes[1203] ip_prefix: 'garbage' is not a CIDR range"),
-        (17, "prefixes[1203] ip_prefix: 17 is not a CIDR range (not a string)"),
+        ("garbage", "prefixes[1203] ip_prefix: a value of 7 characters is not a CIDR range"),
+        (17, "prefixes[1203] ip_prefix: a JSON number is not a CIDR range (not a string)"),
     ],
 )
 def test_aws_bad_entry_is_named(value: object, message: str) -> None:

@@ -107,6 +107,18 @@ def test_file_missing_folder_unreadable_and_too_big(tmp_path: Path) -> None:
         assert denied.message == "cannot read the feed: Permission denied"
 
 
+def test_a_file_swapped_for_a_link_after_loading_is_not_followed(tmp_path: Path) -> None:
+    """The loader judged the path with its links resolved; a link put there since (a
+    race with the read) is refused, and a FIFO does not block the read."""
+    (tmp_path / "target.txt").write_bytes(b"192.0.2.0/24\n")
+    (tmp_path / "feed.txt").symlink_to(tmp_path / "target.txt")
+    linked = failure(Feed(format="text", source=str(tmp_path / "feed.txt")), FetchOptions())
+    assert linked.message == "cannot read the feed: it is now a symbolic link"
+    os.mkfifo(tmp_path / "fifo")
+    fifo = failure(Feed(format="text", source=str(tmp_path / "fifo")), FetchOptions())
+    assert fifo.message == "cannot read the feed: not a regular file"
+
+
 # --- URLs ---------------------------------------------------------------------------
 
 

@@ -211,3 +211,18 @@ def test_text_reads_back_as_a_plain_text_feed() -> None:
 
 def _one(whole: Allowlist, domain: str) -> Allowlist:
     return whole.for_domain(next(r for r in whole.domains if r.domain == domain))
+
+
+def test_every_file_name_written_is_one_the_format_declares() -> None:
+    """The writer removes a file only when its format declares the name for that stem:
+    a name rendered but not declared would never be cleaned up."""
+    long = ".".join(["a" * 60] * 4) + ".example"  # 251 characters: shortened in file names
+    rule = DomainRule(long, f"imap.{long[:200]}", 993, f"smtp.{long[:200]}", 465)
+    whole = sample(rules=[*RULES, rule])
+    for fmt in FORMATS.values():
+        parts = [(COMBINED, whole), *((r.domain, _one(whole, r.domain)) for r in whole.domains)]
+        for stem, part in parts:
+            rendered = {name for name, _ in fmt.render(part, stem)}
+            assert rendered and rendered <= fmt.file_names(stem), (fmt.name, stem)
+    assert FORMATS["txt"].file_names("../etc") == frozenset()
+    assert FORMATS["txt"].file_names("README") == frozenset()

@@ -50,9 +50,9 @@ def server(pki: Pki) -> Iterator[Server]:
 
 @pytest.fixture
 def feeds(tmp_path: Path) -> Path:
-    """Copies of corpus files in a folder beside the one holding the YAML file."""
-    folder = tmp_path / "feeds"
-    folder.mkdir()
+    """Copies of corpus files in a folder below the one holding the YAML file."""
+    folder = tmp_path / "config" / "feeds"
+    folder.mkdir(parents=True)
     for relative, name in [
         ("cloudflare/ips-v4", "ips-v4"),
         ("aws/ip-ranges.2025-07-24.json", "aws.json"),
@@ -64,7 +64,8 @@ def feeds(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def in_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in CI: mailctl runs in the checkout, config/ and feeds/ are folders of it."""
+    """As in CI: mailctl runs in the checkout, config/ is a folder of it (and feeds/ of
+    config/: a feed lies in or below its YAML file's folder)."""
     monkeypatch.chdir(tmp_path)
 
 
@@ -90,12 +91,12 @@ def test_inline_ranges_then_each_feed_in_order(tmp_path: Path, feeds: Path) -> N
         tmp_path,
         "  ranges: [192.0.2.0/28, 3.5.140.0/22, 173.245.48.0/20]\n"
         "  feeds:\n"
-        f"    - {{format: text, path: ../feeds/ips-v4, sha256: {pin}}}\n"
+        f"    - {{format: text, path: feeds/ips-v4, sha256: {pin}}}\n"
         "    - format: aws\n"
-        "      path: ../feeds/aws.json\n"
+        "      path: feeds/aws.json\n"
         "      services: [EC2, S3]\n"
         "      regions: [eu-west-1]\n"
-        "    - {format: atlassian, path: ../feeds/atlassian.json}\n",
+        "    - {format: atlassian, path: feeds/atlassian.json}\n",
     )
     loaded = load(path).desired
     assert [f.source for f in loaded.feeds] == [
@@ -151,10 +152,10 @@ def test_every_feeds_errors_at_once_located_in_the_yaml(
     path = write_domains(
         tmp_path,
         "  feeds:\n"
-        "    - {format: text, path: ../feeds/nope.txt}\n"
-        "    - {format: text, path: ../feeds/ips-v4}\n"
+        "    - {format: text, path: feeds/nope.txt}\n"
+        "    - {format: text, path: feeds/ips-v4}\n"
         "    - format: aws\n"
-        "      path: ../feeds/aws.json\n"
+        "      path: feeds/aws.json\n"
         "      regions: [us-east1]\n"
         f"    - {{format: text, url: '{server.url('/ips-v6')}', sha256: '{wrong_pin}'}}\n",
     )
@@ -178,15 +179,16 @@ def test_every_feeds_errors_at_once_located_in_the_yaml(
 
 
 def test_a_bad_entry_names_the_feed_and_the_entry(tmp_path: Path) -> None:
-    (tmp_path / "ranges.txt").write_text("192.0.2.0/24\n198.51.100.7/24\n")
-    path = write_domains(tmp_path, "  feeds:\n    - {format: text, path: ../ranges.txt}\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "ranges.txt").write_text("192.0.2.0/24\n198.51.100.7/24\n")
+    path = write_domains(tmp_path, "  feeds:\n    - {format: text, path: ranges.txt}\n")
     with pytest.raises(InputError) as caught:
         resolve_feeds(load(path).desired, offline())
     [diagnostic] = caught.value.diagnostics
     assert diagnostic.location == Location(str(path), 4, 7)
     assert diagnostic.message == (
-        f"text feed {tmp_path / 'ranges.txt'}: line 2: '198.51.100.7/24' has host bits set: "
-        "a range must start at its network address"
+        f"text feed {tmp_path / 'config' / 'ranges.txt'}: line 2: '198.51.100.7/24' has host "
+        "bits set: a range must start at its network address"
     )
 
 
@@ -237,22 +239,86 @@ def test_location_from_label(label: str, expected: Location) -> None:
     assert location(Feed(format="text", source="/srv/feed.txt", label=label)) == expected
 
 
-def test_a_feed_path_leading_out_of_the_folder_is_refused_at_load(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def feed_path_errors(folder: Path, written: str) -> list[tuple[int, int, str]]:
+    (folder / "domains.yaml").write_text(
+        f"version: 1\nconnection_ips:\n  feeds:\n    - format: text\n      path: '{written}'\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load(folder)
+    return [(d.location.line, d.location.column, d.message) for d in caught.value.diagnostics]
+
+
+@pytest.mark.parametrize("cwd", ["/", "repo", "tmp"])
+def test_a_feed_path_leading_out_of_the_yaml_files_folder_is_refused_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cwd: str
 ) -> None:
+    """Judged against the YAML file's folder, wherever mailctl runs: with ``/`` (or the
+    folder above the checkout) as the working folder, nothing outside is readable."""
     inside, outside = tmp_path / "repo", tmp_path / "elsewhere.txt"
     inside.mkdir()
-    monkeypatch.chdir(inside)
+    monkeypatch.chdir({"/": Path("/"), "repo": inside, "tmp": tmp_path}[cwd])
     outside.write_text("192.0.2.0/24\n")
     (inside / "link.txt").symlink_to(outside)
-    for written in ("../elsewhere.txt", str(outside), "link.txt"):
-        (inside / "domains.yaml").write_text(
-            f"version: 1\nconnection_ips:\n  feeds:\n    - format: text\n      path: {written}\n"
+    (inside / "up").symlink_to(tmp_path)
+    for written in (
+        "../elsewhere.txt",
+        str(outside),
+        "link.txt",
+        "up/elsewhere.txt",
+        "../../../../etc/passwd",
+        "/etc/passwd",
+        "sub/../link.txt",
+    ):
+        assert feed_path_errors(inside, written) == [
+            (5, 7, f"the feed path {written!r} leads outside the folder of this file")
+        ], written
+
+
+def test_a_feed_path_naming_a_hidden_file_is_refused_at_load(tmp_path: Path) -> None:
+    """The checkout's .git/config holds the token CI checked out with."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: x\n")
+    (tmp_path / ".env").write_text("MAILCTL_STATE=postgresql://u:secret@db/x\n")
+    (tmp_path / "innocent.txt").symlink_to(tmp_path / ".git" / "config")
+    for written in (".git/config", ".env", "./.env", "innocent.txt"):
+        assert feed_path_errors(tmp_path, written) == [
+            (5, 7, f"the feed path {written!r} names a hidden file or folder")
+        ], written
+
+
+def test_a_feed_below_the_yaml_files_folder_is_read(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "ranges.txt").write_text("192.0.2.0/24\n")
+    (tmp_path / "alias.txt").symlink_to(tmp_path / "feeds" / "ranges.txt")  # a link inside
+    for written in ("feeds/ranges.txt", "./feeds/ranges.txt", "alias.txt"):
+        (tmp_path / "domains.yaml").write_text(
+            f"version: 1\nconnection_ips:\n  feeds:\n    - {{format: text, path: {written}}}\n"
+            + DOMAINS
+        )
+        resolved, _ = resolve_feeds(load(tmp_path).desired, offline())
+        assert resolved.connection_ranges == ("192.0.2.0/24",)
+
+
+def test_a_file_that_is_no_feed_is_never_quoted(tmp_path: Path) -> None:
+    """Lines of a file named as a text feed by mistake (or by a pull request) stay out
+    of the error: only its line number and the length of the bad value are told."""
+    secrets = [
+        "root:x:0:0:root:/root:/bin/bash",
+        "hunter2",
+        "ghp_0123456789abcdefABCDEF0123456789abcd",
+        "deadbeefcafe0123456789",
+        "AKIA0123456789ABCDEF",
+    ]
+    for secret in secrets:
+        (tmp_path / "notes.txt").write_text(f"# a comment\n{secret}\n")
+        (tmp_path / "domains.yaml").write_text(
+            "version: 1\nconnection_ips:\n  feeds:\n    - {format: text, path: notes.txt}\n"
+            + DOMAINS
         )
         with pytest.raises(InputError) as caught:
-            load(inside)
+            resolve_feeds(load(tmp_path).desired, offline())
         (diagnostic,) = caught.value.diagnostics
-        assert (diagnostic.location.line, diagnostic.location.column) == (5, 7)
-        assert diagnostic.message == (
-            f"the feed path {written!r} leads outside the folder mailctl reads"
+        assert secret not in str(diagnostic) and secret[:6] not in str(diagnostic)
+        assert diagnostic.message.endswith(
+            f"line 2: a value of {len(secret)} characters is not a CIDR range"
         )

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import fsutil
 from reconciler.allowlist import writer
 from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Allowlist, Origin, build
 from reconciler.errors import InputError, MailctlError
+from reconciler.folder import OutputFolder
 from reconciler.model import Domain, Endpoint
 from tests.allowlist.formats_support import is_firewall_file, load_in_namespaces
 
@@ -210,7 +210,7 @@ def test_a_failure_at_any_write_leaves_whole_files_all_listed(
     writer.write(expected, new, ALL)
     new_bytes = {p.name: p.read_bytes() for p in expected.iterdir()}
 
-    real_one, real_many = fsutil.write_atomic, fsutil.write_atomic_many
+    real_many, real_remove = OutputFolder.write_many, OutputFolder.remove
     budget = fail_at
 
     def spend() -> None:
@@ -219,29 +219,21 @@ def test_a_failure_at_any_write_leaves_whole_files_all_listed(
         if budget == 0:
             raise OSError(28, "No space left on device")
 
-    def one(path: Path, data: bytes) -> None:
-        spend()
-        real_one(path, data)
-
-    def many(files: Sequence[tuple[Path, bytes]]) -> None:
+    def many(self: OutputFolder, files: Sequence[tuple[str, bytes]], workers: int = 16) -> None:
         for index in range(len(files)):
             try:
                 spend()
             except OSError:
-                real_many(files[:index])
+                real_many(self, files[:index])
                 raise
-        real_many(files)
+        real_many(self, files)
 
-    real_unlink = Path.unlink
+    def remove(self: OutputFolder, relative: str) -> bool:
+        spend()
+        return real_remove(self, relative)
 
-    def unlink(path: Path, missing_ok: bool = False) -> None:
-        if path.parent == tmp_path and not path.name.endswith(".tmp"):
-            spend()
-        real_unlink(path, missing_ok=missing_ok)
-
-    monkeypatch.setattr(writer, "write_atomic", one)
-    monkeypatch.setattr(writer, "write_atomic_many", many)
-    monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.setattr(OutputFolder, "write_many", many)
+    monkeypatch.setattr(OutputFolder, "remove", remove)
     with pytest.raises(MailctlError, match="No space left on device"):
         writer.write(tmp_path, new, ALL)
     listed = manifest_files(tmp_path)
@@ -309,3 +301,30 @@ def test_a_dangling_link_in_the_way_is_not_overwritten(tmp_path: Path) -> None:
 def test_a_folder_mailctl_cannot_write_into_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(MailctlError, match="cannot write into this folder"):
         writer.write(Path("/proc/1"), allowlist(domain("a.example")), ALL)
+
+
+def test_manifest_entries_naming_files_it_could_not_have_written_are_never_removed(
+    tmp_path: Path,
+) -> None:
+    """A manifest lists only names; a name the writer cannot produce for the entry's
+    format and domain (a README a pull request added to an entry) is not mailctl's."""
+    writer.write(tmp_path, allowlist(domain("a.example"), domain("b.example")), ALL)
+    (tmp_path / "README.md").write_text("how these files are deployed\n")
+    (tmp_path / "index.html").write_text("<p>hello</p>\n")
+    manifest = json.loads((tmp_path / writer.MANIFEST).read_text())
+    b_files = {
+        n for k, e in manifest["entries"].items() if k.endswith(":b.example") for n in e["files"]
+    }
+    manifest["entries"]["txt:b.example"]["files"].append("README.md")
+    manifest["entries"]["csv:gone.example"] = {
+        **manifest["entries"]["csv:b.example"],
+        "files": ["index.html", "a.example.csv"],
+    }
+    (tmp_path / writer.MANIFEST).write_text(json.dumps(manifest))
+    report = writer.write(tmp_path, allowlist(domain("a.example")), ALL)
+    assert (tmp_path / "README.md").read_text() == "how these files are deployed\n"
+    assert (tmp_path / "index.html").read_text() == "<p>hello</p>\n"
+    assert (tmp_path / "a.example.csv").exists()  # another domain's name: not this entry's
+    assert set(report.removed) == b_files and len(b_files) == 7
+    listed = manifest_files(tmp_path)
+    assert "README.md" not in listed and "index.html" not in listed

@@ -29,6 +29,7 @@ from reconciler.allowlist.formats.header import header, is_combined
 from reconciler.allowlist.rules import Allowlist, DomainRule
 
 SOURCES_CHAIN = f"{names.PREFIX}-sources"
+EXTENSIONS = (".rules.v4", ".rules.v6")  # the IPv4 file, the IPv6 file
 
 
 def _match(rule: DomainRule) -> str:
@@ -71,7 +72,7 @@ def _file(allowlist: Allowlist, stem: str, version: int) -> tuple[str, bytes]:
     combined = is_combined(allowlist, stem)
     tool = "iptables" if version == 4 else "ip6tables"
     cidrs = allowlist.sources.ipv4 if version == 4 else allowlist.sources.ipv6
-    file_name = names.file_name(stem, f".rules.v{version}")
+    file_name = names.file_name(stem, EXTENSIONS[0] if version == 4 else EXTENSIONS[1])
     entry = names.PREFIX if combined else names.iptables_chain(allowlist.domains[0].domain)
     usage = [
         f"load or reload: {tool}-restore --noflush {file_name}",
