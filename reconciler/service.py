@@ -36,7 +36,7 @@ from reconciler.plan.document import (
     Source,
     Summary,
 )
-from reconciler.plan.recompute import differences, recompute
+from reconciler.plan.recompute import differences, recompute, target_refusals
 from reconciler.plan.signing import PlanKey, SignatureMismatch, Trust
 from reconciler.ranges import floor_text, too_broad
 from reconciler.state import StoredState, state_checksum
@@ -284,6 +284,12 @@ def apply(
     or else the plan's own evidence only when its signature verifies with ``key``
     (raises ``SignatureMismatch`` when a signature does not). One transaction."""
     trust = signing.verify(document, key)
+    refusals = target_refusals(document)
+    if refusals:
+        raise MailctlError(
+            "plan refused: " + "; ".join(refusals) + "; nothing was applied. Run mailctl plan "
+            "again from a domains file"
+        )
     evidence = _evidence(document, trust, fresh_checks)
     with store.lock(actor, lock_timeout):
         current = store.read()

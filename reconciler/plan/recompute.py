@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from reconciler.model import Desired
 from reconciler.plan.builder import assemble
 from reconciler.plan.document import Change, PlanDocument
+from reconciler.ranges import RangeError, parse_range, too_broad
 from reconciler.state import StoredState
 
 _SHOWN = 3  # domains named in a refusal; the rest are counted
@@ -63,4 +64,24 @@ def differences(plan: PlanDocument, recomputed: PlanDocument) -> list[str]:
         found.append(f"its changes are not what its target changes in the store now{named}")
     if plan.ranges != recomputed.ranges:
         found.append("its connection range changes are not what its target changes now")
+    return found
+
+
+def target_refusals(plan: PlanDocument) -> list[str]:
+    """Why ``plan``'s target may never be stored, whatever the store holds: its
+    connection ranges must be ranges the loader accepts, in the form it writes, and
+    together stay within the floor of ``reconciler.ranges``. A plan is data, so an
+    edited target is judged here as a domains file is judged at load."""
+    found = []
+    ranges = plan.target.connection_ranges
+    for text in ranges:
+        try:
+            written = str(parse_range(text))
+        except RangeError as problem:
+            found.append(f"its target's connection range {problem.message}")
+            continue
+        if written != text:
+            found.append(f"its target's connection range {text!r} is not written as {written}")
+    if not found:
+        found.extend(f"its target's connection ranges: {p.describe()}" for p in too_broad(ranges))
     return found

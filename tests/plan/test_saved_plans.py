@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from reconciler import service
-from reconciler.errors import InputError
+from reconciler.errors import InputError, MailctlError
 from reconciler.plan.document import PlanDocument
 from reconciler.plan.signing import (
     PLAN_KEY_ENV,
@@ -159,14 +159,14 @@ def _rewrite_change(data: dict[str, Any]) -> None:
     data["changes"][0]["after"]["imap"]["port"] = 1993
 
 
+def _shift_range_delta(data: dict[str, Any]) -> None:
+    data["ranges"]["added"] = ["198.51.100.0/24"]
+
+
 def _double_target(data: dict[str, Any]) -> None:
     twin = json.loads(json.dumps(data["target"]["domains"][0]))
     twin["imap"]["security"] = "none"
     data["target"]["domains"].append(twin)
-
-
-def _widen_target_ranges(data: dict[str, Any]) -> None:
-    data["target"]["connection_ranges"] = ["0.0.0.0/1", "128.0.0.0/1"]
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def _widen_target_ranges(data: dict[str, Any]) -> None:
         (_retarget_imap_port, "its changes are not what its target changes in the store now"),
         (_rewrite_change, "its changes are not what its target changes in the store now"),
         (_double_target, "its target is not in the form mailctl writes"),
-        (_widen_target_ranges, "its connection range changes are not what its target changes now"),
+        (_shift_range_delta, "its connection range changes are not what its target changes now"),
     ],
 )
 def test_changes_unlike_what_the_target_makes_of_the_store_are_stale(
@@ -194,6 +194,46 @@ def test_changes_unlike_what_the_target_makes_of_the_store_are_stale(
     # Unedited, the same plan applies, and what it wrote is its target.
     assert applied(document, store).serial == before[0] + 1
     assert store.read().domains["a.example"].smtp.security == "ssl"
+
+
+def _widened(ranges: list[str]) -> Callable[[dict[str, Any]], None]:
+    """Target and range delta edited together, so the plan is not stale."""
+
+    def edit(data: dict[str, Any]) -> None:
+        before = data["ranges"]["before"]
+        data["target"]["connection_ranges"] = ranges
+        data["ranges"].update(
+            after=ranges,
+            added=[r for r in ranges if r not in before],
+            removed=[r for r in before if r not in ranges],
+        )
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("ranges", "problem"),
+    [
+        (["0.0.0.0/1", "128.0.0.0/1"], "together they collapse to 0.0.0.0/0"),
+        (["::/1", "8000::/1"], "together they collapse to ::/0"),
+        (["0.0.0.0/0"], "0.0.0.0/0"),
+        (["192.0.2.0/255.255.255.0"], "writes a mask"),
+        (["192.0.2.1/24"], "'192.0.2.1/24'"),
+    ],
+)
+def test_a_target_no_domains_file_could_make_is_refused(
+    planned: Planner, store: Store, ranges: list[str], problem: str
+) -> None:
+    seed(planned, store, yaml_of(("a.example", "ssl", "ssl"), ranges=("192.0.2.0/28",)))
+    document = planned(yaml_of(("a.example", "ssl", "ssl"), ("b.example", "ssl", "ssl")))
+    before = fingerprint(store)
+    with pytest.raises(MailctlError) as refused:
+        applied(forged(document, _widened(ranges)), store, key=KEY)
+    message = str(refused.value)
+    assert message.startswith("plan refused: its target's connection range")
+    assert problem in message
+    assert "nothing was applied" in message
+    assert fingerprint(store) == before
 
 
 def test_the_store_moving_on_is_stale_as_before(planned: Planner, store: Store) -> None:
