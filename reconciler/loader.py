@@ -85,6 +85,7 @@ def discover(path: Path) -> list[Path]:
             and p.is_file()
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
+        _refuse_links_out(path, found)
         if not found:
             raise InputError.single(
                 Location(str(path)),
@@ -93,6 +94,23 @@ def discover(path: Path) -> list[Path]:
             )
         return found
     raise InputError.single(Location(str(path)), "no such file or folder")
+
+
+def _refuse_links_out(folder: Path, files: list[Path]) -> None:
+    """A folder of domains files may come from a pull request: a file in it that is a
+    link to somewhere outside it (a runner's key, /etc/passwd) is never read, so no
+    parse error can quote what it points at."""
+    inside = folder.resolve()
+    outside = [f for f in files if not f.resolve().is_relative_to(inside)]
+    if outside:
+        raise InputError(
+            Diagnostic(
+                Location(str(f)),
+                "is a link to a file outside the folder being read; it was not read",
+                "put the domains file itself in the folder, or point mailctl at it directly",
+            )
+            for f in outside
+        )
 
 
 @dataclass

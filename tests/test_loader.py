@@ -92,6 +92,23 @@ def test_folder_is_merged_recursively_skipping_hidden_and_other_files(tmp_path: 
     assert loaded.desired.connection_ranges == ("192.0.2.0/28",)
 
 
+def test_a_file_linked_from_outside_the_folder_is_never_read(tmp_path: Path) -> None:
+    folder = tmp_path / "domains"
+    write(folder / "base.yaml", "version: 1\ndomains:\n  a.example:\n" + DOMAIN)
+    secret = write(tmp_path / "runner-key.yaml", "not: [yaml, secret-token-1234")
+    (folder / "evil.yaml").symlink_to(secret)
+    kept = write(folder / ".kept" / "b.yaml", "version: 1\ndomains:\n  b.example:\n" + DOMAIN)
+    (folder / "b.yaml").symlink_to(kept)  # a link that stays inside is read
+    with pytest.raises(InputError) as caught:
+        load(folder)
+    (only,) = caught.value.diagnostics
+    assert only.location == Location(str(folder / "evil.yaml"))
+    assert only.message == "is a link to a file outside the folder being read; it was not read"
+    assert "secret-token" not in str(caught.value)
+    (folder / "evil.yaml").unlink()
+    assert list(load(folder).desired.domains) == ["a.example", "b.example"]
+
+
 def test_domains_are_sorted_by_normalised_name(tmp_path: Path) -> None:
     body = "".join(f"  {n}:\n{DOMAIN}" for n in ["c.example", "A.example", "b.example"])
     loaded = load(write(tmp_path / "d.yaml", "version: 1\ndomains:\n" + body))
