@@ -25,6 +25,7 @@ COMMANDS = {
     "inbox": "reconciler.cli.inbox",
     "autoconfig": "reconciler.cli.autoconfig",
     "import": "reconciler.cli.autoconfig:import_",
+    "report": "reconciler.cli.report",  # "import" is a Python keyword
 }
 
 
