@@ -113,6 +113,7 @@ def measure(url: str, path: Path, repeat: int, mailctl: str) -> dict[str, Any]:
                         "plan",
                         str(path),
                         "--no-checks",
+                        "--allow-unchecked",
                         "--state",
                         url,
                         "--out",

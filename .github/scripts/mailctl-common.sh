@@ -14,11 +14,8 @@
 #   MAILCTL_ARGS           more mailctl options, split on white space (no quoting), used
 #                          by both plan and apply: e.g. --ca-file ca.pem --allow-downgrade
 #   MAILCTL_ARTIFACT       the name of the artifact the workflow uploads (named in the text)
-#   MAILCTL_PYTHON         a Python that imports mailctl (default: the one beside mailctl)
 #   GITHUB_STEP_SUMMARY, GITHUB_OUTPUT: set by GitHub Actions; written when set.
 # shellcheck shell=bash disable=SC2034  # the variables set here are used by the sourcing scripts
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 if ! command -v mailctl >/dev/null; then
     echo "::error title=mailctl::mailctl is not installed (pip install mailctl first)"
@@ -38,12 +35,6 @@ rm -rf "$out/allowlists"
 read -r -a extra <<<"${MAILCTL_ARGS:-}"
 # The allowlists: a preview (plan) or the written files (apply); default inside $out.
 allowlists="${MAILCTL_ALLOWLIST_DIR:-$out/allowlists}"
-
-python="${MAILCTL_PYTHON:-}"
-if [ -z "$python" ]; then
-    python="$(dirname "$(command -v mailctl)")/python"
-    [ -x "$python" ] || python=python3
-fi
 
 # The store URL comes from a secret; an empty one would silently plan against an empty
 # local store (every domain "to create"), so it is refused.
@@ -70,8 +61,9 @@ run_plan() {
     cat "$out/plan.log" >&2
 }
 
+# The comment or summary and the step outputs, from what the run left in $out.
 report() {
-    "$python" "$here/mailctl_report.py" "$@"
+    mailctl report "$@"
 }
 
 # The allowlists also inside $out, so that one artifact of $out holds everything.

@@ -13,10 +13,9 @@ from typing import NoReturn
 
 import click
 
-from reconciler.cli.exitcodes import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK
+from reconciler.cli.exitcodes import EXIT_ERROR, EXIT_OK
 from reconciler.cli.group import cli
-from reconciler.errors import Blocked, InputError, MailctlError
-from reconciler.render import diagnostics as render_diagnostics
+from reconciler.errors import MailctlError
 
 __all__ = ["cli", "main"]
 
@@ -38,7 +37,8 @@ def _internal_error(exc: BaseException, argv: list[str]) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Console-script entry point: one error boundary for every command."""
+    """Console-script entry point. Expected failures of a command are reported by the
+    group (``boundary``); here: usage errors before a command runs, and bugs."""
     try:
         code = cli.main(args=argv, prog_name="mailctl", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -50,13 +50,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         # Usage errors exit 1, not click's 2: 2 means "changes present" here.
         exc.show()
         sys.exit(EXIT_ERROR)
-    except InputError as exc:
-        click.echo(render_diagnostics.text(exc.diagnostics), err=True)
-        sys.exit(EXIT_ERROR)
-    except Blocked as exc:
-        click.echo(f"mailctl: {exc}", err=True)
-        sys.exit(EXIT_BLOCKED)
-    except MailctlError as exc:
+    except MailctlError as exc:  # raised by an option's callback, before the group ran
         click.echo(f"mailctl: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except Exception as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +11,7 @@ import click
 from reconciler import service
 from reconciler.allowlist.formats import FORMATS, Format
 from reconciler.allowlist.rules import Allowlist
+from reconciler.cli.boundary import input_view
 from reconciler.cli.common import (
     check_origin,
     credential_policy,
@@ -21,9 +21,6 @@ from reconciler.cli.common import (
     state_option,
     target_options,
 )
-from reconciler.cli.exitcodes import EXIT_ERROR
-from reconciler.cli.validate import report_input_error
-from reconciler.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,9 +118,6 @@ def allowlist(
         if path is None:
             chosen = service.stored_allowlist(store)
         else:
-            try:
-                chosen = service.desired_allowlist(path, store, fetch, credential_policy())
-            except InputError as exc:
-                report_input_error(exc, "text", path)
-                sys.exit(EXIT_ERROR)
+            input_view("text", path)
+            chosen = service.desired_allowlist(path, store, fetch, credential_policy())
     write_allowlists(chosen, out, formats)

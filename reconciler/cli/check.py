@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from reconciler import service
+from reconciler.cli.boundary import input_view, show_diagnostics
 from reconciler.cli.common import (
     check_options,
     check_options_from,
@@ -16,10 +17,8 @@ from reconciler.cli.common import (
     credential_policy,
     plural,
 )
-from reconciler.cli.exitcodes import EXIT_CHECK_FAILED, EXIT_ERROR
+from reconciler.cli.exitcodes import EXIT_CHECK_FAILED
 from reconciler.cli.progress import CheckProgress, describe
-from reconciler.cli.validate import report_input_error, show_diagnostics
-from reconciler.errors import InputError
 
 
 @click.command()
@@ -58,12 +57,9 @@ def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None
     """
     options = check_options_from(params)
     assert options is not None  # check has no --no-checks
-    try:
-        with CheckProgress() as progress:
-            evidence, loaded = service.check(path, domains, options, progress, credential_policy())
-    except InputError as exc:
-        report_input_error(exc, "text", path)
-        sys.exit(EXIT_ERROR)
+    input_view(fmt, path)
+    with CheckProgress() as progress:
+        evidence, loaded = service.check(path, domains, options, progress, credential_policy())
     show_diagnostics(loaded.warnings, "text")
     if fmt == "json":
         click.echo(evidence.model_dump_json(indent=2))

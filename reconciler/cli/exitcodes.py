@@ -1,7 +1,12 @@
-"""Exit codes: part of mailctl's interface, documented in the README."""
+"""Exit codes: part of mailctl's interface, documented in the README; defined with the
+rule that maps a plan to its status (``reconciler.plan.status``)."""
 
-EXIT_OK = 0  # success, no changes
-EXIT_ERROR = 1  # error in input or usage (or an internal error, reported as such)
-EXIT_CHANGES = 2  # changes present (plan --detailed-exitcode)
-EXIT_CHECK_FAILED = 3  # a live connection check failed
-EXIT_BLOCKED = 4  # blocked by a gate
+from reconciler.plan.status import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_OK,
+)
+
+__all__ = ["EXIT_BLOCKED", "EXIT_CHANGES", "EXIT_CHECK_FAILED", "EXIT_ERROR", "EXIT_OK"]

@@ -24,11 +24,22 @@ COMMANDS = {
     "allowlist": "reconciler.cli.allowlist",
     "inbox": "reconciler.cli.inbox",
     "autoconfig": "reconciler.cli.autoconfig",
-    "import": "reconciler.cli.autoconfig:import_",  # "import" is a Python keyword
+    "import": "reconciler.cli.autoconfig:import_",
+    "report": "reconciler.cli.report",  # "import" is a Python keyword
 }
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; the one place its expected failures become exit codes."""
+        from reconciler.cli import boundary
+        from reconciler.errors import MailctlError
+
+        try:
+            return super().invoke(ctx)
+        except MailctlError as exc:
+            raise click.exceptions.Exit(boundary.report(exc, ctx)) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

@@ -12,6 +12,7 @@ import click
 from reconciler import identity, service
 from reconciler.allowlist.formats import Format
 from reconciler.cli.allowlist import format_option, write_allowlists
+from reconciler.cli.boundary import input_view, show_diagnostics
 from reconciler.cli.common import (
     check_options,
     check_options_from,
@@ -26,19 +27,12 @@ from reconciler.cli.common import (
     plural,
     state_option,
 )
-from reconciler.cli.exitcodes import (
-    EXIT_BLOCKED,
-    EXIT_CHANGES,
-    EXIT_CHECK_FAILED,
-    EXIT_ERROR,
-    EXIT_OK,
-)
+from reconciler.cli.exitcodes import EXIT_ERROR, EXIT_OK
 from reconciler.cli.progress import CheckProgress
-from reconciler.cli.validate import report_input_error, show_diagnostics
-from reconciler.errors import InputError, MailctlError
+from reconciler.errors import MailctlError
 from reconciler.fsutil import write_atomic
-from reconciler.plan import gates
-from reconciler.plan.document import Checks, GateVerdict, PlanDocument
+from reconciler.plan import status
+from reconciler.plan.document import Checks, PlanDocument
 from reconciler.plan.signing import PlanKey, key_from_env
 from reconciler.render import plan_github, plan_markdown, plan_text
 from reconciler.store.base import MAX_SERIAL, Store
@@ -70,23 +64,6 @@ def _save(document: PlanDocument, out: Path | None) -> None:
     except OSError as exc:
         raise MailctlError(f"cannot write the plan to {out}: {exc.strerror}") from None
     click.echo(f"Saved the plan to {out}; apply it with: mailctl apply {out}", err=True)
-
-
-def _blocking(document: PlanDocument) -> list[GateVerdict]:
-    """Gates that make the plan's exit code 4. Checks skipped on purpose (--no-checks)
-    do not: the plan says so, and the apply asks for --allow-unchecked."""
-    skipped = document.checks.status == "skipped"
-    return [v for v in gates.blocked(document.gates) if not (skipped and v.gate == "checks")]
-
-
-def _exit_code(document: PlanDocument, detailed: bool) -> int:
-    if document.checks.status == "failed":
-        return EXIT_CHECK_FAILED
-    if _blocking(document):
-        return EXIT_BLOCKED
-    if detailed and document.has_changes():
-        return EXIT_CHANGES
-    return EXIT_OK
 
 
 def _output_options(func: Any) -> Any:
@@ -144,18 +121,15 @@ def plan(
     fetch = fetch_options_from(overrides)
     options = check_options_from(overrides)
     key = key_from_env(os.environ)
+    input_view(fmt, path)
     with opened_store(state_url) as store, CheckProgress() as progress:
-        try:
-            document, loaded = service.plan(
-                path, store, lifted, options, progress, fetch, credential_policy(), key=key
-            )
-        except InputError as exc:
-            report_input_error(exc, "github" if fmt == "github" else "text", path)
-            sys.exit(EXIT_ERROR)
+        document, loaded = service.plan(
+            path, store, lifted, options, progress, fetch, credential_policy(), key=key
+        )
     show_diagnostics(loaded.warnings, "github" if fmt == "github" else "text")
     click.echo(render(document, fmt), nl=False)
     _save(document, out)
-    sys.exit(_exit_code(document, detailed_exitcode))
+    sys.exit(status.exit_status(document, detailed=detailed_exitcode))
 
 
 @click.command()
@@ -222,22 +196,18 @@ def apply(
             document = service.read_plan(source, key)
             fresh = _recheck(document, key, options, max_check_age, progress)
         else:
-            try:
-                document, loaded = service.plan(
-                    source, store, lifted, options, progress, fetch, credential_policy()
-                )
-            except InputError as exc:
-                report_input_error(exc, "text", source)
-                sys.exit(EXIT_ERROR)
+            input_view("text", source)
+            document, loaded = service.plan(
+                source, store, lifted, options, progress, fetch, credential_policy()
+            )
             show_diagnostics(loaded.warnings, "text")
             click.echo(render(document, "text"), nl=False)
             if not document.has_changes():
                 _publish(store, allowlist_dir, formats)
                 sys.exit(EXIT_OK)
-            if document.checks.status == "failed" and "checks" not in lifted:
-                sys.exit(EXIT_CHECK_FAILED)
-            if gates.blocked(document.gates):
-                sys.exit(EXIT_BLOCKED)  # shown above, with the flag that lifts each
+            refused = status.exit_status(document)
+            if refused != EXIT_OK:
+                sys.exit(refused)  # shown above, with the flag that lifts each gate
             _confirm(auto_approve, store.display_url)
             fresh = document.checks  # just run, in this process
         result = service.apply(
@@ -357,4 +327,4 @@ def rollback(
         document = service.rollback(store, serial, lifted, options, progress, key)
     click.echo(render(document, fmt), nl=False)
     _save(document, out)
-    sys.exit(_exit_code(document, detailed_exitcode))
+    sys.exit(status.exit_status(document, detailed=detailed_exitcode))

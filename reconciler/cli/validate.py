@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from reconciler.cli.common import colour, credential_policy, plural
-from reconciler.cli.exitcodes import EXIT_ERROR
-from reconciler.errors import Diagnostic, InputError
+from reconciler.cli.boundary import input_view, show_diagnostics
+from reconciler.cli.common import credential_policy, plural
 from reconciler.loader import load, summary_counts
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.schema import SCHEMAS
 from reconciler.schema import render as render_schema
 
 DIAGNOSTIC_FORMAT = click.Choice(["text", "json", "github"])
-
-
-def show_diagnostics(items: list[Diagnostic] | tuple[Diagnostic, ...], fmt: str) -> None:
-    """Text to stderr for people; annotations to stdout for GitHub."""
-    if not items:
-        return
-    if fmt == "github":
-        click.echo(render_diagnostics.github(items))
-    else:
-        click.echo(render_diagnostics.text(items, colour=colour(sys.stderr)), err=True)
-
-
-def report_input_error(exc: InputError, fmt: str, path: Path | str) -> None:
-    items = exc.diagnostics
-    errors = sum(1 for d in items if d.severity == "error")
-    files = len({d.location.file for d in items})
-    if fmt == "json":
-        click.echo(render_diagnostics.as_json(items, ok=False, path=str(path)))
-        return
-    show_diagnostics(items, fmt)
-    click.echo(f"{path}: {plural(errors, 'error')} in {plural(files, 'file')}", err=True)
 
 
 @click.command()
@@ -60,11 +37,8 @@ def validate(path: Path, fmt: str) -> None:
       mailctl validate domains.yaml
       mailctl validate domains/ --format github
     """
-    try:
-        loaded = load(path, credential_policy())
-    except InputError as exc:
-        report_input_error(exc, fmt, path)
-        sys.exit(EXIT_ERROR)
+    input_view(fmt, path)
+    loaded = load(path, credential_policy())
     counts = summary_counts(loaded)
     if fmt == "json":
         click.echo(

@@ -27,7 +27,7 @@ from itertools import islice
 from reconciler.checks.evidence import CheckResult
 from reconciler.plan.document import Change, CheckedEndpoint, GateVerdict, PlanDocument
 from reconciler.plan.document import SourceLocation as Place
-from reconciler.render import plan_checks, plan_text
+from reconciler.render import plan_checks, wording
 from reconciler.render.diagnostics import escape_data, escape_property
 
 ANNOTATIONS = 10  # errors GitHub shows per step; warnings too
@@ -59,11 +59,11 @@ def render(plan: PlanDocument) -> str:
 def _allowlist(plan: PlanDocument) -> str:
     """One notice: the connection-range changes and whose allowlist files change."""
     parts = [f"connection ranges +{len(plan.ranges.added)} -{len(plan.ranges.removed)}"]
-    entries = [f"{symbol}{name}" for symbol, name, _ in plan_text.allowlist_entries(plan.allowlist)]
+    entries = [f"{symbol}{name}" for symbol, name, _ in wording.allowlist_entries(plan.allowlist)]
     if entries:
         shown = ", ".join(entries[:ANNOTATIONS])
         rest = f" and {len(entries) - ANNOTATIONS} more" if len(entries) > ANNOTATIONS else ""
-        parts.append(f"allowlist files {plan_text.allowlist_totals(plan.allowlist)}: {shown}{rest}")
+        parts.append(f"allowlist files {wording.allowlist_totals(plan.allowlist)}: {shown}{rest}")
     title = escape_property("mailctl allowlists")
     return f"::notice title={title}::{escape_data('; '.join(parts))}"
 
@@ -79,7 +79,7 @@ def _props(source: Place | None, title: str) -> str:
 
 
 def _change(change: Change) -> str:
-    notes = plan_text.notes(change)
+    notes = wording.notes(change)
     level = "warning" if any(note.warning for note in notes) else "notice"
     props = _props(change.source, f"mailctl: {change.action} {change.domain}")
     message = "; ".join([_what(change), *(note.text for note in notes)])
@@ -88,9 +88,9 @@ def _change(change: Change) -> str:
 
 def _what(change: Change) -> str:
     if change.action == "update":
-        return ", ".join(plan_text.field_change(field, " ") for field in change.fields)
+        return ", ".join(wording.field_change(field, " ") for field in change.fields)
     if change.action == "create" and change.after:
-        return ", ".join(f"{key}: {value}" for key, value in plan_text.settings(change.after))
+        return ", ".join(f"{key}: {value}" for key, value in wording.settings(change.after))
     return "domain deleted"
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 
 from reconciler.checks.evidence import CheckTarget
 from reconciler.plan.document import Change, GateVerdict, PlanDocument
-from reconciler.render import plan_checks, plan_markdown_checks, plan_text
+from reconciler.render import plan_checks, plan_markdown_checks, wording
 from reconciler.render.markdown import clipped, code, escape
 
 MARKER = "<!-- mailctl-plan -->"
@@ -67,7 +67,7 @@ def render(
         "check warnings": sum(len(e.result.warnings) for e in plan.checks.endpoints),
         "changes": len(plan.changes),
         "range changes": len(plan.ranges.added) + len(plan.ranges.removed),
-        "allowlist entries": sum(1 for _ in plan_text.allowlist_entries(plan.allowlist)),
+        "allowlist entries": sum(1 for _ in wording.allowlist_entries(plan.allowlist)),
         "drift entries": len(plan.drift),
     }
     # Every checked endpoint, in one part: the first thing dropped, so it is added last.
@@ -127,10 +127,10 @@ def _note(omitted: dict[str, int], listed: int, json_hint: str, limit: int) -> s
 
 def _head(plan: PlanDocument) -> str:
     s = plan.summary
-    title = plan_text.totals(plan) if plan.has_changes() else "no changes"
-    lines = [MARKER, f"## mailctl plan: {title}", "", clipped(plan_text.origin(plan))]
+    title = wording.totals(plan) if plan.has_changes() else "no changes"
+    lines = [MARKER, f"## mailctl plan: {title}", "", clipped(wording.origin(plan))]
     if not plan.has_changes():
-        lines.append("The store matches the desired state.")
+        lines.append(wording.STORE_MATCHES)
     lines += [
         "",
         "| Summary | Count |",
@@ -140,14 +140,14 @@ def _head(plan: PlanDocument) -> str:
         f"| to delete | {s.delete} |",
         f"| unchanged | {s.unchanged} |",
         f"| connection ranges | +{s.ranges_added} / -{s.ranges_removed} |",
-        f"| allowlist files | {plan_text.allowlist_totals(plan.allowlist)} |",
+        f"| allowlist files | {wording.allowlist_totals(plan.allowlist)} |",
         f"| drift (changed outside mailctl) | {s.drifted} |",
         f"| inboxes affected | {s.inboxes_affected} |",
     ]
     if plan.source.feeds:
         lines += ["", "Feeds read:", ""]
-        lines += [f"- {clipped(plan_text.feed_text(f))}" for f in plan.source.feeds]
-    if plan_text.shows_gates(plan):
+        lines += [f"- {clipped(wording.feed_text(f))}" for f in plan.source.feeds]
+    if wording.shows_gates(plan):
         lines += [
             "",
             "### Gates",
@@ -156,7 +156,7 @@ def _head(plan: PlanDocument) -> str:
             "| --- | --- | --- | --- |",
         ]
         lines += [_gate_row(v) for v in plan.gates]
-    summary = plan_text.checks_summary(plan.checks)
+    summary = wording.checks_summary(plan.checks)
     if summary is not None:
         mark = _CHECK_MARKS[plan.checks.status]
         lines += ["", "### Connection checks", "", f"{mark} {clipped(summary)}".strip()]
@@ -178,8 +178,8 @@ def _changes(changes: Iterable[Change], failed: dict[str, list[CheckTarget]]) ->
 
 def _details(change: Change, failed: list[CheckTarget]) -> str:
     summary = [
-        f"<b>{plan_text.SYMBOLS[change.action]} {change.action}</b> {code(change.domain)}",
-        plan_text.plural(change.classification.inboxes_affected, "inbox", "inboxes"),
+        f"<b>{wording.SYMBOLS[change.action]} {change.action}</b> {code(change.domain)}",
+        wording.plural(change.classification.inboxes_affected, "inbox", "inboxes"),
     ]
     if change.classification.downgrades:
         summary.append("⚠️ security downgrade")
@@ -187,21 +187,21 @@ def _details(change: Change, failed: list[CheckTarget]) -> str:
         summary.append("⛔ live check failed")
     lines = ["", "", f"<details><summary>{' · '.join(summary)}</summary>", ""]
     if change.source:
-        lines += [f"Source: {code(plan_text.place(change.source))}", ""]
+        lines += [f"Source: {code(wording.place(change.source))}", ""]
     if change.action == "update":
         lines += ["| Field | Before | After |", "| --- | --- | --- |"]
         for field in change.fields:
-            before = plan_text.format_value(field.field, field.before)
-            after = plan_text.format_value(field.field, field.after)
+            before = wording.format_value(field.field, field.before)
+            after = wording.format_value(field.field, field.after)
             lines.append(f"| {code(field.field)} | {code(before)} | {code(after)} |")
     else:
         shown = change.after if change.action == "create" else change.before
         header = "Setting | Value" if change.action == "create" else "Setting | Value (deleted)"
         lines += [f"| {header} |", "| --- | --- |"]
-        rows = plan_text.settings(shown) if shown else []
+        rows = wording.settings(shown) if shown else []
         lines += [f"| {code(key)} | {code(value)} |" for key, value in rows]
-    notes = [f"{'⚠️ ' if n.warning else ''}{escape(n.text)}" for n in plan_text.notes(change)]
-    notes += [f"⛔ {escape(plan_text.check_failed(target))}" for target in failed]
+    notes = [f"{'⚠️ ' if n.warning else ''}{escape(n.text)}" for n in wording.notes(change)]
+    notes += [f"⛔ {escape(wording.check_failed(target))}" for target in failed]
     if notes:
         lines.append("")
         lines += [f"- {note}" for note in notes]
@@ -220,7 +220,7 @@ def _ranges(plan: PlanDocument) -> Iterator[str]:
 def _allowlist(plan: PlanDocument) -> Iterator[str]:
     heading = "\n\n### Allowlist files\n\nWritten by `mailctl apply --allowlist-dir`:\n"
     words = {"+": "added", "~": "changed", "-": "removed"}
-    for symbol, name, why in plan_text.allowlist_entries(plan.allowlist):
+    for symbol, name, why in wording.allowlist_entries(plan.allowlist):
         yield f"{heading}\n- {words[symbol]} {code(name)}: {escape(why)}"
         heading = ""
 
@@ -228,5 +228,5 @@ def _allowlist(plan: PlanDocument) -> Iterator[str]:
 def _drift(plan: PlanDocument) -> Iterator[str]:
     heading = "\n\n### Drift\n\nThe store was changed outside mailctl since the last apply:\n"
     for item in plan.drift:
-        yield f"{heading}\n- {code(item.domain)}: {escape(plan_text.drift_text(item))}"
+        yield f"{heading}\n- {code(item.domain)}: {escape(wording.drift_text(item))}"
         heading = ""

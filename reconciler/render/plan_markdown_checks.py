@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from reconciler.checks.evidence import CheckResult
 from reconciler.plan.document import CheckedEndpoint, Checks
-from reconciler.render import plan_checks, plan_text
+from reconciler.render import plan_checks, wording
 from reconciler.render.markdown import clipped, code, escape
 
 CELL = 200  # escaped characters of one server-provided value in the list of endpoints
@@ -60,7 +60,7 @@ def listing(endpoints: tuple[CheckedEndpoint, ...]) -> str:
     """Every checked endpoint in a collapsed table; empty without endpoints."""
     if not endpoints:
         return ""
-    count = plan_text.plural(len(endpoints), "checked endpoint", "checked endpoints")
+    count = wording.plural(len(endpoints), "checked endpoint", "checked endpoints")
     lines = [
         "",
         "",
@@ -82,7 +82,7 @@ def _row(result: CheckResult) -> str:
             f"{clipped(cert.subject, CELL)}<br>issued by {clipped(cert.issuer, CELL)}"
             f"<br>until {escape(plan_checks.day(cert.not_after))}"
         )
-        pin = code(plan_text.short_pin(cert.sha256))
+        pin = code(wording.short_pin(cert.sha256))
     offered = clipped(" ".join(result.capabilities), CELL)
     if result.auth_mechanisms:
         offered += f"<br>auth: {clipped(' '.join(result.auth_mechanisms), CELL)}"

@@ -3,36 +3,44 @@
 :func:`render` is a pure function of the plan document: no I/O and no clock. The plan's
 ``created_at`` is deliberately not shown, so equal plans render to identical text.
 
-The phrasing helpers here (:func:`settings`, :func:`notes`, :func:`format_value` …) are
-public because the Markdown and GitHub renderers use them too: all three outputs describe
-a change in the same words.
+The phrases it shares with the Markdown and GitHub renderers (how a change, a gate or
+the checks are described) are in :mod:`reconciler.render.wording`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from reconciler.checks.evidence import CheckTarget
-from reconciler.model import Domain, Endpoint
 from reconciler.plan.document import (
-    AllowlistDelta,
     Change,
     Checks,
-    DriftItem,
-    FeedRead,
-    FieldChange,
-    GateVerdict,
     PlanDocument,
-    SourceLocation,
 )
 from reconciler.render import plan_checks
+from reconciler.render.wording import (
+    STORE_MATCHES,
+    SYMBOLS,
+    allowlist_entries,
+    allowlist_totals,
+    blocked_text,
+    check_failed,
+    checks_summary,
+    drift_text,
+    feed_text,
+    field_change,
+    notes,
+    origin,
+    place,
+    plural,
+    settings,
+    shows_gates,
+    totals,
+)
 
-SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 _COLOURS = {"create": "green", "update": "yellow", "delete": "red"}
 _SYMBOL_COLOURS = {"+": "green", "~": "yellow", "-": "red"}
 _CHECK_COLOURS = {"passed": "green", "failed": "red", "skipped": "yellow"}
@@ -49,105 +57,6 @@ _CONTROLS = str.maketrans(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
-    """One thing a reviewer should know about a change; ``warning`` ones need a second look."""
-
-    text: str
-    warning: bool = False
-
-
-def plural(count: int, singular: str, plural_form: str) -> str:
-    return f"{count} {singular if count == 1 else plural_form}"
-
-
-def short_pin(pin: str) -> str:
-    """``AB:CD:…:EF``: enough to recognise a certificate pin, short enough to read."""
-    pairs = pin.split(":")
-    return f"{pairs[0]}:{pairs[1]}:…:{pairs[-1]}" if len(pairs) > 3 else pin
-
-
-def format_value(field: str, value: Any) -> str:
-    """A field's value as the YAML would spell it; a pin shortened; ``None`` as ``(none)``."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if field == "certificate_sha256":
-        return short_pin(str(value))
-    return str(value)
-
-
-def field_change(change: FieldChange, separator: str = ": ") -> str:
-    """``imap.port: 993 -> 995`` (or with another separator after the field name)."""
-    before = format_value(change.field, change.before)
-    after = format_value(change.field, change.after)
-    return f"{change.field}{separator}{before} -> {after}"
-
-
-def endpoint(value: Endpoint) -> str:
-    """``host:port security``; an IPv6 literal is bracketed so its port stays readable."""
-    return f"{plan_checks.host_port(value.host, value.port)} {value.security}"
-
-
-def settings(domain: Domain) -> list[tuple[str, str]]:
-    """What a domain holds, as (YAML key, value): both endpoints, the flags that are on,
-    the pin shortened, and credential variable *names* (a plan never holds secrets)."""
-    rows = [("imap", endpoint(domain.imap)), ("smtp", endpoint(domain.smtp))]
-    if domain.allow_non_secure_certificate:
-        rows.append(("allow_non_secure_certificate", "true"))
-    if domain.certificate_sha256:
-        rows.append(("certificate_sha256", short_pin(domain.certificate_sha256)))
-    if domain.use_static_ip_addresses:
-        rows.append(("use_static_ip_addresses", "true"))
-    if domain.credentials:
-        creds = domain.credentials
-        rows.append(
-            ("credentials", f"username_env {creds.username_env}, password_env {creds.password_env}")
-        )
-    return rows
-
-
-def notes(change: Change) -> list[Note]:
-    """The change's classification in words: downgrades, static-IP toggle, inboxes."""
-    found = [
-        Note(f"security downgrade: {d}", warning=True) for d in change.classification.downgrades
-    ]
-    if change.classification.static_ip_toggle:
-        found.append(Note(f"static IP addresses turned {change.classification.static_ip_toggle}"))
-    inboxes = change.classification.inboxes_affected
-    if inboxes and change.action == "delete":
-        lose = "connected inbox loses its" if inboxes == 1 else "connected inboxes lose their"
-        found.append(Note(f"{inboxes} {lose} settings", warning=True))
-    elif inboxes:
-        inherit = "inbox inherits" if inboxes == 1 else "inboxes inherit"
-        found.append(Note(f"{inboxes} {inherit} this change"))
-    return found
-
-
-def place(source: SourceLocation) -> str:
-    """``file:line:column``, or just ``file`` when the line is unknown (0)."""
-    return f"{source.file}:{source.line}:{source.column}" if source.line else source.file
-
-
-def origin(plan: PlanDocument) -> str:
-    """Where the plan came from and which store revision it was made against."""
-    store = f"store serial {plan.store.serial}" if plan.store.exists else "a new store"
-    if plan.source.kind == "rollback":
-        return f"Rollback to serial {plan.source.rollback_to}, planned against {store}."
-    path = plan.source.path or ", ".join(plan.source.files) or "the desired state"
-    return f"Planned from {path} against {store}."
-
-
-def totals(plan: PlanDocument) -> str:
-    """``1 to create, 2 to update, 0 to delete, 1 range change``."""
-    s = plan.summary
-    ranges = plural(s.ranges_added + s.ranges_removed, "range change", "range changes")
-    return f"{s.create} to create, {s.update} to update, {s.delete} to delete, {ranges}"
-
-
-# Long lists (thousands of ranges on a feed's first plan) are cut here; the JSON plan
-# always lists every one.
 LIST_LIMIT = 100
 
 
@@ -158,69 +67,6 @@ def capped(items: tuple[str, ...], limit: int = LIST_LIMIT) -> tuple[tuple[str, 
 
 def more(left_out: int) -> str:
     return f"… and {left_out:,} more (the JSON plan lists every one)"
-
-
-def feed_text(feed: FeedRead) -> str:
-    """``aws feed https://…: 1,234 ranges (services EC2; sha256 0f1e2d3c4b5a…)``."""
-    filters = "; ".join(f"{key} {', '.join(values)}" for key, values in feed.filters.items())
-    detail = f"{filters}; " if filters else ""
-    return (
-        f"{feed.format} feed {feed.source}: {plural(feed.ranges, 'range', 'ranges')} "
-        f"({detail}sha256 {feed.sha256[:12]}…)"
-    )
-
-
-def allowlist_totals(delta: AllowlistDelta) -> str:
-    """``2 added, 5 changed, 1 removed``."""
-    return f"{len(delta.added)} added, {len(delta.changed)} changed, {len(delta.removed)} removed"
-
-
-def allowlist_entries(delta: AllowlistDelta) -> Iterator[tuple[str, str, str]]:
-    """(symbol, domain, why) for every domain whose allowlist files change."""
-    why = "connection ranges change" if delta.sources_changed else "mail hosts or ports change"
-    yield from (("+", name, "starts using static IPs") for name in delta.added)
-    yield from (("~", name, why) for name in delta.changed)
-    yield from (("-", name, "files removed") for name in delta.removed)
-
-
-def drift_text(item: DriftItem) -> str:
-    """``changed outside mailctl: smtp.port 587 -> 25`` / ``added outside mailctl``."""
-    text = f"{item.kind} outside mailctl"
-    if item.fields:
-        text += ": " + ", ".join(field_change(f, " ") for f in item.fields)
-    return text
-
-
-def blocked_text(verdict: GateVerdict) -> str:
-    """``blocked by <gate>: <message>; to apply anyway: <flag>`` (no flag: no override)."""
-    text = f"blocked by {verdict.gate}: {verdict.message}"
-    return f"{text}; to apply anyway: {verdict.override}" if verdict.override else text
-
-
-def shows_gates(plan: PlanDocument) -> bool:
-    """Gates are worth showing when there is something to change or something blocked;
-    with nothing to change every gate passes, and listing them would be noise."""
-    return bool(plan.gates) and (plan.has_changes() or any(not v.passed for v in plan.gates))
-
-
-def checks_summary(checks: Checks) -> str | None:
-    """``12 endpoints, 11 passed, 1 failed`` or ``skipped (--no-checks)``, with the
-    checks' detail in brackets; ``None`` when no check was run and none is recorded."""
-    if checks.endpoints:
-        verdicts = Counter[str](e.result.verdict for e in checks.endpoints)
-        shown = ("passed", "failed", "refused") if verdicts["refused"] else ("passed", "failed")
-        counted = [f"{verdicts[v]} {v}" for v in shown]
-        text = ", ".join([plural(len(checks.endpoints), "endpoint", "endpoints"), *counted])
-    elif checks.status == "not_run":
-        return None
-    else:
-        text = checks.status
-    return f"{text} ({checks.detail})" if checks.detail else text
-
-
-def check_failed(target: CheckTarget) -> str:
-    """``live check failed: smtp mail.example.net:587``, said under each affected change."""
-    return f"live check failed: {plan_checks.where(target)}"
 
 
 def render(plan: PlanDocument, *, colour: bool) -> str:
@@ -283,7 +129,7 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
             f"No changes. The store already matches serial {plan.source.rollback_to}.", bold=True
         )
     else:
-        yield out("No changes. The store matches the desired state.", bold=True)
+        yield out(f"No changes. {STORE_MATCHES}", bold=True)
 
 
 def _change(change: Change, out: _Out, failed: list[CheckTarget]) -> Iterator[str]:

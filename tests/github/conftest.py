@@ -155,7 +155,6 @@ def ci(tmp_path: Path) -> Ci:
             "RUNNER_TEMP": str(work),
             "MAILCTL_STATE": f"sqlite:///{tmp_path / 'store' / 'state.db'}",
             "MAILCTL_ARGS": "--no-checks --allow-unchecked",
-            "MAILCTL_PYTHON": sys.executable,
         }
     )
     subprocess.run(

@@ -5,12 +5,11 @@ own limits are tested in tests/render; here it is the comment the workflow posts
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from reconciler.plan.document import Checks
-from tests.github.conftest import RUN_URL, SCRIPTS, Ci
+from reconciler.plan.builder import with_checks
+from reconciler.plan.checking import skipped
+from tests.github.conftest import RUN_URL, Ci
 from tests.render import plans
 
 LIMIT = 65_536
@@ -59,23 +58,15 @@ def test_five_thousand_new_domains_through_the_plan_script(ci: Ci) -> None:
 
 
 def test_five_thousand_updates_blocked_by_a_gate(ci: Ci, tmp_path: Path) -> None:
-    """The reporter alone, on a saved plan of 5,000 updated domains that the mass-change
-    gate blocks (exit 4): the reason leads, the summary and gates are kept, and the
-    comment still fits."""
+    """``mailctl report`` alone, on a saved plan of 5,000 updated domains that the
+    mass-change gate blocks (exit 4): the reason leads, the summary and gates are kept,
+    and the comment still fits."""
     out = tmp_path / "out"
     out.mkdir()
-    skipped = Checks(status="skipped", detail="--no-checks")  # as in every test: no DNS
-    (out / "plan.json").write_text(
-        plans.many(5000).model_copy(update={"checks": skipped}).to_json()
-    )
-    result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "mailctl_report.py"), "plan", str(out), "--status", "4"],
-        env=ci.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    # As in every test: no DNS (--no-checks --allow-unchecked).
+    unchecked = with_checks(plans.many(5000), skipped("--no-checks"), ("checks",))
+    (out / "plan.json").write_text(unchecked.to_json())
+    result = ci.mailctl("report", "plan", str(out), "--status", "4")
     assert result.returncode == 0, result.stderr
     comment = (out / "comment.md").read_text()
     check_comment(comment, 5000)

@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.model import Desired
 from reconciler.plan.document import Checks, PlanDocument, Source
-from reconciler.render import plan_text
+from reconciler.render import plan_text, wording
 from reconciler.state import StoredState
 from tests.render import evidence, golden, plans
 
@@ -46,7 +46,7 @@ def test_colour_marks_each_action_and_the_blocked_gate() -> None:
     )
     assert click.style("    + 203.0.113.0/24", fg="green") in rendered
     downgrade = next(v for v in plan.gates if v.gate == "downgrade")
-    blocked = plan_text.blocked_text(downgrade)
+    blocked = wording.blocked_text(downgrade)
     assert click.style(f"    {blocked}", fg="red", bold=True) in rendered
     assert click.unstyle(rendered) == plan_text.render(plan, colour=False)
 
@@ -68,9 +68,9 @@ def test_rollback_without_changes_names_the_revision() -> None:
 
 
 def test_helpers_shorten_the_pin_and_bracket_ipv6() -> None:
-    assert plan_text.short_pin(plans.PIN) == "AB:CD:…:EF"
+    assert wording.short_pin(plans.PIN) == "AB:CD:…:EF"
     ipv6 = plans.domain("x.example").imap.model_copy(update={"host": "2001:db8::1"})
-    assert plan_text.endpoint(ipv6) == "[2001:db8::1]:993 ssl"
+    assert wording.endpoint(ipv6) == "[2001:db8::1]:993 ssl"
 
 
 def test_checks_section_marks_each_endpoint_and_each_affected_change() -> None:

@@ -133,7 +133,7 @@ def test_the_commands_read_and_refuse_to_write(
         ["show"],
         ["history"],
         ["export"],
-        ["plan", "--no-checks", str(desired)],
+        ["plan", "--no-checks", "--allow-unchecked", str(desired)],
         ["apply", "--no-checks", "--allow-unchecked", "--auto-approve", str(desired)],
     ):
         with pytest.raises(SystemExit) as ended:

@@ -1,0 +1,79 @@
+"""The one error boundary of the command line: every expected failure a command raises
+(:class:`~reconciler.errors.MailctlError`) becomes its message and its exit code here.
+
+Input errors are shown in the format the command was asked for. A command names that
+format (and the path it read) with :func:`input_view` before it reads its input:
+
+* ``json``: the JSON diagnostics document on standard output, for tools;
+* ``github``: workflow annotations on standard output, a summary line on standard error;
+* anything else: the located one-liners and their hints on standard error.
+
+A command that names no view gets the text one-liners.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from reconciler.cli.common import colour, plural
+from reconciler.errors import Blocked, Diagnostic, InputError, MailctlError
+from reconciler.plan.status import EXIT_BLOCKED, EXIT_ERROR
+from reconciler.render import diagnostics as render_diagnostics
+
+_VIEW = "mailctl.input_view"  # key in click's context meta, shared by nested contexts
+
+
+@dataclass(frozen=True)
+class InputView:
+    """How a command shows input errors: ``fmt`` is text, json or github."""
+
+    fmt: str = "text"
+    path: str | None = None
+
+
+def input_view(fmt: str, path: Path | str | None = None) -> None:
+    """Record that this command shows input errors in ``fmt`` (a format other than json
+    or github, such as markdown, shows them as text), naming ``path`` in the summary."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        shown = fmt if fmt in ("json", "github") else "text"
+        ctx.meta[_VIEW] = InputView(shown, None if path is None else str(path))
+
+
+def show_diagnostics(items: list[Diagnostic] | tuple[Diagnostic, ...], fmt: str) -> None:
+    """Warnings or errors: text to stderr for people; annotations to stdout for GitHub."""
+    if not items:
+        return
+    if fmt == "github":
+        click.echo(render_diagnostics.github(items))
+    else:
+        click.echo(render_diagnostics.text(items, colour=colour(sys.stderr)), err=True)
+
+
+def report_input_error(exc: InputError, view: InputView) -> None:
+    items = exc.diagnostics
+    if view.fmt == "json":
+        extra = {} if view.path is None else {"path": view.path}
+        click.echo(render_diagnostics.as_json(items, ok=False, **extra))
+        return
+    show_diagnostics(items, view.fmt)
+    if view.path is not None:
+        errors = sum(1 for d in items if d.severity == "error")
+        files = len({d.location.file for d in items})
+        click.echo(f"{view.path}: {plural(errors, 'error')} in {plural(files, 'file')}", err=True)
+
+
+def report(exc: MailctlError, ctx: click.Context) -> int:
+    """Show ``exc`` as the command's chosen view asks; its exit code."""
+    if isinstance(exc, InputError):
+        report_input_error(exc, ctx.meta.get(_VIEW, InputView()))
+        return EXIT_ERROR
+    if isinstance(exc, Blocked):
+        click.echo(f"mailctl: {exc}", err=True)
+        return EXIT_BLOCKED
+    click.echo(f"mailctl: error: {exc}", err=True)
+    return EXIT_ERROR
