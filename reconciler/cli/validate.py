@@ -9,11 +9,11 @@ import click
 
 from reconciler.cli.common import colour, credential_policy, plural
 from reconciler.cli.exitcodes import EXIT_ERROR
+from reconciler.desired.loader import load, summary_counts
+from reconciler.desired.schemas import SCHEMAS
+from reconciler.desired.schemas import render as render_schema
 from reconciler.errors import Diagnostic, InputError
-from reconciler.loader import load, summary_counts
 from reconciler.render import diagnostics as render_diagnostics
-from reconciler.schema import SCHEMAS
-from reconciler.schema import render as render_schema
 
 DIAGNOSTIC_FORMAT = click.Choice(["text", "json", "github"])
 

@@ -17,8 +17,7 @@ from typing import Any
 
 import click
 
-from reconciler.checks.evidence import CheckTarget
-from reconciler.model import Domain, Endpoint
+from reconciler.desired.model import Domain, Endpoint
 from reconciler.plan.document import (
     AllowlistDelta,
     Change,
@@ -30,6 +29,7 @@ from reconciler.plan.document import (
     PlanDocument,
     SourceLocation,
 )
+from reconciler.plan.evidence import CheckTarget
 from reconciler.render import plan_checks
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
