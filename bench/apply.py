@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine  # noqa: E402
 
-from reconciler.state import StoredState, flatten  # noqa: E402
+from reconciler.desired.state import StoredState, flatten  # noqa: E402
 from reconciler.store import rows  # noqa: E402
 from reconciler.store.open import open_store  # noqa: E402
 from reconciler.store.tables import domains as domains_table  # noqa: E402

@@ -26,8 +26,8 @@ from typing import Any
 from validate import interleave, revision, time_call
 
 from reconciler.autoconfig import ispdb, merge, writer
+from reconciler.desired.model import Domain, Endpoint, Security
 from reconciler.fsutil import write_atomic
-from reconciler.model import Domain, Endpoint, Security
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus" / "ispdb"

@@ -57,8 +57,8 @@ if str(ROOT) not in sys.path:
 from validate import interleave, revision  # noqa: E402
 
 from reconciler.checks import check_endpoint, static_resolver  # noqa: E402
-from reconciler.checks.evidence import CheckResult, CheckTarget  # noqa: E402
 from reconciler.checks.runner import DEFAULT_PER_HOST, DEFAULT_POOL, check_all  # noqa: E402
+from reconciler.plan.evidence import CheckResult, CheckTarget  # noqa: E402
 from tests.checks import servers  # noqa: E402
 from tests.checks.harness import CREDENTIALS, login_env  # noqa: E402
 from tests.checks.pki import write_leaf  # noqa: E402

@@ -1,7 +1,7 @@
 """Benchmark ``mailctl plan`` of 10,000 desired against 10,000 stored domains, 1% changed.
 
 The floor is loading and validating the same desired-state file alone
-(``reconciler.loader.load``). The subject is everything ``mailctl plan --out`` does on
+(``reconciler.desired.loader.load``). The subject is everything ``mailctl plan --out`` does on
 top of that: read the store and the last apply's snapshot (drift), count inboxes, diff,
 evaluate gates, seal the document, render it as text and serialise it as JSON. Both
 run in this process, interleaved (alternating which goes first), each after a
@@ -38,11 +38,11 @@ for entry in (ROOT, ROOT / "bench"):
 from validate import generate  # noqa: E402
 
 from reconciler import service  # noqa: E402
-from reconciler.export import to_yaml  # noqa: E402
-from reconciler.loader import load  # noqa: E402
+from reconciler.desired.loader import load  # noqa: E402
+from reconciler.desired.state import StoredState  # noqa: E402
+from reconciler.desired.to_yaml import to_yaml  # noqa: E402
 from reconciler.plan.gates import OVERRIDES  # noqa: E402
 from reconciler.render import plan_text  # noqa: E402
-from reconciler.state import StoredState  # noqa: E402
 from reconciler.store.open import open_store  # noqa: E402
 from tests import pgcluster  # noqa: E402
 

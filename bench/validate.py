@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from reconciler.loader import load
+from reconciler.desired.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_RATIO = 2.0

@@ -15,16 +15,19 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from reconciler import __version__, checking
+from reconciler import __version__
 from reconciler.allowlist import rules
 from reconciler.allowlist.rules import Allowlist, Origin
-from reconciler.checking import CheckOptions, Progress
-from reconciler.credential_env import DEFAULT as DEFAULT_CREDENTIALS
-from reconciler.credential_env import CredentialPolicy
+from reconciler.checks import live
+from reconciler.checks.live import CheckOptions, Progress
+from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
+from reconciler.desired.credential_env import CredentialPolicy
+from reconciler.desired.loader import Loaded, load
+from reconciler.desired.model import Desired
+from reconciler.desired.names import NameProblem, normalise_domain
+from reconciler.desired.ranges import floor_text, too_broad
+from reconciler.desired.state import StoredState, state_checksum
 from reconciler.errors import Blocked, InputError, Location, MailctlError
-from reconciler.loader import Loaded, load
-from reconciler.model import Desired
-from reconciler.names import NameProblem, normalise_domain
 from reconciler.plan import gates, signing
 from reconciler.plan.builder import build_plan, with_checks
 from reconciler.plan.checking import changed_domains, skipped, targets_of
@@ -38,8 +41,6 @@ from reconciler.plan.document import (
 )
 from reconciler.plan.recompute import differences, recompute, target_refusals
 from reconciler.plan.signing import PlanKey, SignatureMismatch, Trust
-from reconciler.ranges import floor_text, too_broad
-from reconciler.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, HistoryRecord, Store
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def check(
             "pass domain names as they appear under 'domains:'",
         )
     domains = [d for name, d in loaded.desired.domains.items() if not wanted or name in wanted]
-    return checking.check_domains(domains, options, progress), loaded
+    return live.check_domains(domains, options, progress), loaded
 
 
 def plan(
@@ -252,7 +253,7 @@ def _check_changes(
     document: PlanDocument, options: CheckOptions, progress: Progress | None
 ) -> Checks:
     """Live-check every endpoint of the domains ``document`` creates or changes."""
-    return checking.run(targets_of(changed_domains(document)), options, progress)
+    return live.run(targets_of(changed_domains(document)), options, progress)
 
 
 def _evidence(document: PlanDocument, trust: Trust, fresh: Checks | None) -> Checks:
@@ -387,7 +388,7 @@ def _shown(source: str) -> str:
 
 def stored_allowlist(store: Store) -> Allowlist:
     """The allowlist of the stored state: what the firewall should let in now. A store
-    whose ranges together break the floor of ``reconciler.ranges`` (written before it
+    whose ranges together break the floor of ``reconciler.desired.ranges`` (written before it
     existed, or by other means) gives none: no firewall file lets everyone in."""
     state = store.read()
     if state.lineage is None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.desired.loader import load
 from reconciler.errors import InputError
-from reconciler.loader import load
 from tests.conftest import FIXTURES, Run
 
 BAD = FIXTURES / "bad"

@@ -11,10 +11,10 @@ import pytest
 
 from reconciler import service
 from reconciler.checks.dialogue import Credentials, credentials_for
-from reconciler.checks.evidence import CheckTarget
-from reconciler.credential_env import CredentialPolicy, denied
+from reconciler.desired.credential_env import CredentialPolicy, denied
+from reconciler.desired.loader import load
 from reconciler.errors import InputError, Location
-from reconciler.loader import load
+from reconciler.plan.evidence import CheckTarget
 from reconciler.store.open import open_store
 
 STORE_URL = "postgresql://mailctl:hunter2@db.example/mailctl"

@@ -16,13 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from reconciler import fingerprints, names
-from reconciler.credential_env import CredentialPolicy, denied
-from reconciler.export import to_yaml
-from reconciler.loader import load
-from reconciler.model import Credentials, Domain, Endpoint
-from reconciler.ranges import sort_ranges
-from reconciler.state import StoredState
+from reconciler.desired import fingerprints, names
+from reconciler.desired.credential_env import CredentialPolicy, denied
+from reconciler.desired.loader import load
+from reconciler.desired.model import Credentials, Domain, Endpoint
+from reconciler.desired.ranges import sort_ranges
+from reconciler.desired.state import StoredState
+from reconciler.desired.to_yaml import to_yaml
 
 # Labels a YAML reader may take for something else (alone or joined by dots).
 TRICKY = ["yes", "no", "on", "off", "y", "n", "null", "true", "false", "nan", "inf", "1", "0"]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.desired.loader import load
+from reconciler.desired.model import Domain, Endpoint
+from reconciler.desired.yamlsource import MAX_FILE_BYTES
 from reconciler.errors import InputError, Location
-from reconciler.loader import load
-from reconciler.model import Domain, Endpoint
-from reconciler.yamlsource import MAX_FILE_BYTES
 from tests.conftest import EXAMPLES
 
 

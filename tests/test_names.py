@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.names import NameProblem, normalise_domain, normalise_host
+from reconciler.desired.names import NameProblem, normalise_domain, normalise_host
 
 
 @pytest.mark.parametrize(

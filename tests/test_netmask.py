@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.allowlist.feeds import FeedError, read_feed
+from reconciler.desired.loader import load
+from reconciler.desired.ranges import RangeError, parse_range
 from reconciler.errors import InputError, Location
-from reconciler.loader import load
-from reconciler.ranges import RangeError, parse_range
 
 
 @pytest.mark.parametrize("mask", ["255.255.255.0", "0.0.0.255"])

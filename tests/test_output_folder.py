@@ -13,8 +13,8 @@ from reconciler.allowlist import writer as allowlist_writer
 from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Allowlist, Origin, build
 from reconciler.autoconfig import writer as autoconfig_writer
+from reconciler.desired.model import Domain, Endpoint
 from reconciler.errors import InputError
-from reconciler.model import Domain, Endpoint
 
 ALL = tuple(FORMATS.values())
 CONFIG = "www/example.com/mail/config-v1.1.xml"

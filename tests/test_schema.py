@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
+from reconciler.desired.loader import discover, load
+from reconciler.desired.schemas import SCHEMAS, render
 from reconciler.errors import InputError
-from reconciler.loader import discover, load
-from reconciler.schema import SCHEMAS, render
 from tests.conftest import EXAMPLES, FIXTURES, ROOT, Run
 
 BAD = FIXTURES / "bad"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.checks.resolve import PinProblem, parse_pin
 from reconciler.cli import main
+from reconciler.net.resolver import PinProblem, parse_pin
 from reconciler.store.base import StoreCorrupt, StoreError, UnknownSerial
 from reconciler.store.open import open_store, resolve_url
 from tests.store.requests import domain, request

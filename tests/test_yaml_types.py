@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.desired.loader import load
 from reconciler.errors import InputError
-from reconciler.loader import load
 
 DOMAIN = """version: 1
 domains:

@@ -25,9 +25,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from reconciler.desired.model import FEED_FILTERS
+from reconciler.desired.ranges import RangeError, parse_range
 from reconciler.errors import MailctlError
-from reconciler.model import FEED_FILTERS
-from reconciler.ranges import RangeError, parse_range
 
 Filters = Mapping[str, tuple[str, ...]]
 
@@ -155,7 +155,7 @@ class _BadRange(Exception):
 
 
 def _network(value: str) -> str:
-    """By the policy of every range (reconciler.ranges), worded for a feed: a bad entry
+    """By the policy of every range (reconciler.desired.ranges), worded for a feed: a bad entry
     is the publisher's to fix, not something to widen or narrow by hand."""
     try:
         return str(parse_range(value))

@@ -40,16 +40,16 @@ from typing import TYPE_CHECKING
 
 from reconciler import __version__
 from reconciler.allowlist.feeds import FeedError
-from reconciler.checks.guard import IPAddress, judged
-from reconciler.checks.resolve import (
+from reconciler.desired.model import Feed
+from reconciler.net.guard import IPAddress, judged
+from reconciler.net.resolver import (
     NameNotResolved,
     Resolver,
     pinned_resolver,
     resolve,
     system_resolver,
 )
-from reconciler.checks.tls import verifying_context
-from reconciler.model import Feed
+from reconciler.net.tls import verifying_context
 
 if TYPE_CHECKING:
     pass
@@ -65,7 +65,7 @@ _PRIVATE_HINT = (
 
 @dataclass(frozen=True)
 class FetchOptions:
-    """How to fetch URL feeds; the names follow ``reconciler.checking.CheckOptions``.
+    """How to fetch URL feeds; the names follow ``reconciler.checks.live.CheckOptions``.
 
     ``timeout`` bounds a whole fetch (resolve, connect, TLS, request, body), so a
     server that answers slowly cannot stall a plan. ``pinned`` maps host names to

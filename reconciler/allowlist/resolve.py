@@ -6,7 +6,7 @@ Every feed is read even when one fails, and all problems are raised together as 
 InputError located at the feeds in the YAML file, as the loader reports its own.
 
 The ranges of all feeds and the inline ones together must stay within the floor of
-``reconciler.ranges`` (judged as the allowlist collapses them): feeds that each look
+``reconciler.desired.ranges`` (judged as the allowlist collapses them): feeds that each look
 narrow may together, or with the inline ranges, allow every address.
 """
 
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from reconciler.allowlist.feeds import FeedError, read_feed
 from reconciler.allowlist.fetch import FetchOptions, fetch
+from reconciler.desired.loader import broad_ranges
+from reconciler.desired.model import Desired, Feed
+from reconciler.desired.ranges import too_broad
 from reconciler.errors import Diagnostic, InputError, Location
-from reconciler.loader import broad_ranges
-from reconciler.model import Desired, Feed
-from reconciler.ranges import too_broad
 
 _MAX_THREADS = 8  # feeds are few; each fetch mostly waits on the network
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from reconciler.model import Domain
+from reconciler.desired.model import Domain
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -30,10 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler import names
 from reconciler.autoconfig.xmltree import Element, parse_file
+from reconciler.desired import names
+from reconciler.desired.model import Endpoint, Security
 from reconciler.errors import Diagnostic, InputError, Location
-from reconciler.model import Endpoint, Security
 
 SOCKET_TYPES: dict[str, Security] = {"SSL": "ssl", "STARTTLS": "starttls", "plain": "none"}
 DOMAIN_PLACEHOLDER = "%EMAILDOMAIN%"

@@ -27,10 +27,10 @@ from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from reconciler import names
 from reconciler.autoconfig.ispdb import Entry
+from reconciler.desired import names
+from reconciler.desired.model import FORMAT_VERSION, Endpoint
 from reconciler.errors import InputError, Location
-from reconciler.model import FORMAT_VERSION, Endpoint
 
 HEADER = (
     "# yaml-language-server: $schema=https://mailctl.dev/schemas/domains.schema.json\n"

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import Domain, Endpoint, Protocol
+from reconciler.desired.model import Domain, Endpoint, Protocol
 
 DEFAULT_TTL = 3600
 # (protocol) -> (name for implicit TLS, name for STARTTLS/plaintext)
@@ -46,7 +46,7 @@ NOT_OFFERED = "0 0 0 ."
 
 
 def _is_ip(host: str) -> bool:
-    # Hosts are normalised (reconciler.names): an IP literal contains ':' (IPv6) or is
+    # Hosts are normalised (reconciler.desired.names): an IP literal contains ':' (IPv6) or is
     # all digits and dots (IPv4); a name never is, its last label is never numeric.
     return ":" in host or host.replace(".", "").isdigit()
 

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.autoconfig import srv, xml_out
+from reconciler.desired.model import Domain
 from reconciler.errors import not_ours
 from reconciler.folder import OutputFolder
-from reconciler.model import Domain
 
 MANIFEST = ".mailctl-autoconfig.manifest"
 COMBINED_ZONE = "srv-records.zone"

@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import idna
 
-from reconciler.model import Domain, Endpoint, Security
+from reconciler.desired.model import Domain, Endpoint, Security
 
 SOCKET_TYPES: dict[Security, str] = {"ssl": "SSL", "starttls": "STARTTLS", "none": "plain"}
 USERNAME = "%EMAILADDRESS%"

@@ -4,8 +4,10 @@ The checks know endpoints only (host, port, protocol, security, certificate poli
 never the desired-state model. Entry points: ``check_endpoint`` (one target, async),
 ``run_checks`` (many, async) and ``check_all`` (many, synchronous).
 
-Names are loaded on first use (PEP 562), so that the plan document can use the value
-types of ``evidence`` without importing the network code (ssl, asyncio, cryptography).
+The value types of a result (``CheckResult``, ``CheckTarget``...) live on the plan side,
+in ``reconciler.plan.evidence``, and the guard, resolvers and TLS contexts in
+``reconciler.net``; names are loaded on first use (PEP 562), so importing this package
+imports no network code (ssl, asyncio, cryptography).
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from typing import Any
 
 _WHERE = {
     "check_endpoint": "reconciler.checks.endpoint",
-    "Certificate": "reconciler.checks.evidence",
-    "CheckResult": "reconciler.checks.evidence",
-    "CheckTarget": "reconciler.checks.evidence",
-    "Timing": "reconciler.checks.evidence",
-    "Resolver": "reconciler.checks.resolve",
-    "static_resolver": "reconciler.checks.resolve",
-    "system_resolver": "reconciler.checks.resolve",
+    "Certificate": "reconciler.plan.evidence",
+    "CheckResult": "reconciler.plan.evidence",
+    "CheckTarget": "reconciler.plan.evidence",
+    "Timing": "reconciler.plan.evidence",
+    "Resolver": "reconciler.net.resolver",
+    "static_resolver": "reconciler.net.resolver",
+    "system_resolver": "reconciler.net.resolver",
     "DEFAULT_PER_HOST": "reconciler.checks.runner",
     "DEFAULT_POOL": "reconciler.checks.runner",
     "check_all": "reconciler.checks.runner",

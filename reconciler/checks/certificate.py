@@ -13,8 +13,8 @@ import ipaddress
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from reconciler import fingerprints
-from reconciler.checks.evidence import Certificate
+from reconciler.desired import fingerprints
+from reconciler.plan.evidence import Certificate
 
 EXPIRY_WARNING = dt.timedelta(days=21)
 

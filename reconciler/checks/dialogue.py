@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from reconciler.checks.evidence import CheckTarget
 from reconciler.checks.session import Connection, Trace
-from reconciler.credential_env import SETTING, CredentialPolicy
+from reconciler.desired.credential_env import SETTING, CredentialPolicy
 from reconciler.errors import InputError
+from reconciler.plan.evidence import CheckTarget
 
 
 @dataclass(frozen=True)

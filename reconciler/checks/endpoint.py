@@ -18,12 +18,8 @@ from pathlib import Path
 
 from reconciler.checks import certificate as certs
 from reconciler.checks.dialogue import Credentials, Dialogue, credentials_for
-from reconciler.checks.evidence import CheckResult, CheckTarget
-from reconciler.checks.guard import IPAddress, judged
 from reconciler.checks.imap import ImapDialogue
 from reconciler.checks.limits import ServerSlots
-from reconciler.checks.resolve import NameNotResolved, Resolver, resolve, system_resolver
-from reconciler.checks.servertext import ServerText
 from reconciler.checks.session import (
     CheckFailure,
     Connection,
@@ -33,8 +29,12 @@ from reconciler.checks.session import (
     waiting_for,
 )
 from reconciler.checks.smtp import SmtpDialogue
-from reconciler.checks.tls import handshake_facts, reading_context, verifying_context
 from reconciler.checks.wire import DataBeforeTls, Overrun
+from reconciler.net.guard import IPAddress, judged
+from reconciler.net.resolver import NameNotResolved, Resolver, resolve, system_resolver
+from reconciler.net.tls import handshake_facts, reading_context, verifying_context
+from reconciler.plan.evidence import CheckResult, CheckTarget
+from reconciler.plan.servertext import ServerText
 
 INJECTION = "data before TLS: possible STARTTLS injection"
 PLAINTEXT_WARNING = (

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reconciler.checks.endpoint import check_endpoint
-from reconciler.checks.evidence import CheckResult, CheckTarget
 from reconciler.checks.limits import ServerSlots
+from reconciler.plan.evidence import CheckResult, CheckTarget
 
 DEFAULT_POOL = 32
 DEFAULT_PER_HOST = 5

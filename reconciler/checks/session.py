@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from reconciler.checks.evidence import (
+from reconciler.checks.wire import Budget, Wire
+from reconciler.plan.evidence import (
     Certificate,
     CheckResult,
     CheckTarget,
@@ -22,8 +23,7 @@ from reconciler.checks.evidence import (
     Timing,
     Verdict,
 )
-from reconciler.checks.servertext import ServerText
-from reconciler.checks.wire import Budget, Wire
+from reconciler.plan.servertext import ServerText
 
 Connector = Callable[[str, int], Awaitable[Wire]]
 """``await connector(address, port)`` -> an open TCP connection to exactly that address."""

@@ -15,9 +15,9 @@ from reconciler.cli.common import (
     plural,
     state_option,
 )
+from reconciler.desired.model import Domain
 from reconciler.errors import InputError, Location, MailctlError
 from reconciler.fsutil import write_atomic
-from reconciler.model import Domain
 
 
 @click.group()
@@ -34,7 +34,7 @@ def autoconfig() -> None:
 def _domains(source: str, path: Path | None, state_url: str | None) -> dict[str, Domain]:
     check_origin(source, path)
     if path is not None:
-        from reconciler.loader import load
+        from reconciler.desired.loader import load
 
         return dict(load(path, credential_policy()).desired.domains)  # InputError: located
     with opened_store(state_url) as store:

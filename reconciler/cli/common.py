@@ -11,12 +11,12 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reconciler.credential_env import CredentialPolicy
+from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.store.base import Store
 
 if TYPE_CHECKING:
     from reconciler.allowlist.fetch import FetchOptions
-    from reconciler.checking import CheckOptions
+    from reconciler.checks.live import CheckOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,7 +94,7 @@ def opened_store(state_url: str | None) -> Iterator[Store]:
 def _pin(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, list[str]]:
-    from reconciler.checks.resolve import PinProblem, parse_pin
+    from reconciler.net.resolver import PinProblem, parse_pin
 
     pinned: dict[str, list[str]] = {}
     for value in values:
@@ -145,7 +145,7 @@ def feed_timeout_option(func: F) -> F:
 def fetch_options_from(params: dict[str, Any]) -> FetchOptions:
     """The feed download options; reads the shared target options without taking them."""
     from reconciler.allowlist.fetch import FetchOptions
-    from reconciler.checking import allow_private_from_env
+    from reconciler.checks.live import allow_private_from_env
 
     return FetchOptions(
         timeout=params.pop("feed_timeout"),
@@ -189,7 +189,7 @@ def check_options(*, skippable: bool) -> Callable[[F], F]:
 
 def check_options_from(params: dict[str, Any]) -> CheckOptions | None:
     """Pop the check options out of a command's parameters (None: --no-checks)."""
-    from reconciler.checking import CheckOptions, allow_private_from_env
+    from reconciler.checks.live import CheckOptions, allow_private_from_env
 
     skip = params.pop("no_checks", False)
     options = CheckOptions(

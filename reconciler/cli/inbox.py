@@ -10,8 +10,15 @@ from typing import Any
 import click
 
 from reconciler.cli.common import opened_store, plural, state_option
+from reconciler.desired.inbox import (
+    Address,
+    AddressProblem,
+    describe,
+    inherited,
+    parse_address,
+    resolve,
+)
 from reconciler.errors import InputError, Location, MailctlError
-from reconciler.inbox import Address, AddressProblem, describe, inherited, parse_address, resolve
 from reconciler.store.base import Inbox, StoreError
 
 AUTOCONFIG_ENV = "MAILCTL_AUTOCONFIG"
@@ -170,7 +177,7 @@ def list_(only: str | None, fmt: str, state_url: str | None) -> None:
     """
     domain_filter = None
     if only is not None:
-        from reconciler import names
+        from reconciler.desired import names
 
         try:
             domain_filter = names.normalise_domain(only)

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from reconciler.cli.common import opened_store, plural, state_option
+from reconciler.desired.state import flatten
+from reconciler.desired.to_yaml import to_yaml
 from reconciler.errors import MailctlError
-from reconciler.export import to_yaml
 from reconciler.fsutil import write_atomic
-from reconciler.state import flatten
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
 SHOWN_RANGES = 10  # a feed may bring thousands; the text view is for a person

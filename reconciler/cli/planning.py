@@ -38,7 +38,7 @@ from reconciler.render import plan_github, plan_markdown, plan_text
 from reconciler.store.base import MAX_SERIAL, Store
 
 if TYPE_CHECKING:
-    from reconciler.checking import CheckOptions
+    from reconciler.checks.live import CheckOptions
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from reconciler.checks.evidence import CheckResult
+    from reconciler.plan.evidence import CheckResult
 
 
 def describe(result: CheckResult) -> str:
@@ -23,7 +23,7 @@ def describe(result: CheckResult) -> str:
 
 
 class CheckProgress:
-    """A ``reconciler.checking.Progress``: ``start(total)``, then one call per result."""
+    """A ``reconciler.checks.live.Progress``: ``start(total)``, then one call per result."""
 
     def __init__(self) -> None:
         self._bar: Any = None

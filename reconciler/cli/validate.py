@@ -8,10 +8,10 @@ import click
 
 from reconciler.cli.boundary import input_view, show_diagnostics
 from reconciler.cli.common import credential_policy, plural
-from reconciler.loader import load, summary_counts
+from reconciler.desired.loader import load, summary_counts
+from reconciler.desired.schemas import SCHEMAS
+from reconciler.desired.schemas import render as render_schema
 from reconciler.render import diagnostics as render_diagnostics
-from reconciler.schema import SCHEMAS
-from reconciler.schema import render as render_schema
 
 DIAGNOSTIC_FORMAT = click.Choice(["text", "json", "github"])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from reconciler.allowlist.rules import DomainRule, collapse
-from reconciler.model import Domain
+from reconciler.desired.model import Domain
 from reconciler.plan.document import AllowlistDelta
 
 

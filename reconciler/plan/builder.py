@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 
+from reconciler.desired.model import Desired
+from reconciler.desired.ranges import sort_ranges
+from reconciler.desired.state import StoredState, state_checksum
 from reconciler.errors import Location
-from reconciler.model import Desired
 from reconciler.plan import gates
 from reconciler.plan.allowlist import allowlist_delta
 from reconciler.plan.diff import diff, drift, range_delta
@@ -19,8 +21,6 @@ from reconciler.plan.document import (
     Summary,
     TargetState,
 )
-from reconciler.ranges import sort_ranges
-from reconciler.state import StoredState, state_checksum
 
 
 def build_plan(

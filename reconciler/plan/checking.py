@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from reconciler.checks.evidence import CheckResult, CheckTarget
-from reconciler.model import Domain
+from reconciler.desired.model import Domain
 from reconciler.plan.document import CheckedEndpoint, Checks, PlanDocument
+from reconciler.plan.evidence import CheckResult, CheckTarget
 
 
 def targets_of(domains: Iterable[Domain]) -> dict[CheckTarget, tuple[str, ...]]:

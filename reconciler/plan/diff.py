@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from reconciler.model import Desired, Domain
+from reconciler.desired.model import Desired, Domain
+from reconciler.desired.ranges import sort_ranges
+from reconciler.desired.state import StoredState, flatten
 from reconciler.plan.document import (
     ACTION_ORDER,
     Change,
@@ -21,8 +23,6 @@ from reconciler.plan.document import (
     RangeDelta,
     SourceLocation,
 )
-from reconciler.ranges import sort_ranges
-from reconciler.state import StoredState, flatten
 
 SECURITY_RANK = {"ssl": 2, "starttls": 1, "none": 0}
 

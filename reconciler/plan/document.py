@@ -31,9 +31,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.checks.evidence import CheckResult
-from reconciler.model import Domain
-from reconciler.state import canonical_json
+from reconciler.desired.model import Domain
+from reconciler.desired.state import canonical_json
+from reconciler.plan.evidence import CheckResult
 
 PLAN_FORMAT_VERSION: Literal[1] = 1
 

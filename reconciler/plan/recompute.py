@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.model import Desired
+from reconciler.desired.model import Desired
+from reconciler.desired.ranges import RangeError, parse_range, too_broad
+from reconciler.desired.state import StoredState
 from reconciler.plan.builder import assemble
 from reconciler.plan.document import Change, PlanDocument
-from reconciler.ranges import RangeError, parse_range, too_broad
-from reconciler.state import StoredState
 
 _SHOWN = 3  # domains named in a refusal; the rest are counted
 
@@ -70,7 +70,7 @@ def differences(plan: PlanDocument, recomputed: PlanDocument) -> list[str]:
 def target_refusals(plan: PlanDocument) -> list[str]:
     """Why ``plan``'s target may never be stored, whatever the store holds: its
     connection ranges must be ranges the loader accepts, in the form it writes, and
-    together stay within the floor of ``reconciler.ranges``. A plan is data, so an
+    together stay within the floor of ``reconciler.desired.ranges``. A plan is data, so an
     edited target is judged here as a domains file is judged at load."""
     found = []
     ranges = plan.target.connection_ranges

@@ -20,9 +20,9 @@ import hmac
 from collections.abc import Mapping
 from enum import StrEnum
 
+from reconciler.desired.state import canonical_json
 from reconciler.errors import MailctlError
 from reconciler.plan.document import PlanDocument, PlanSignature
-from reconciler.state import canonical_json
 
 PLAN_KEY_ENV = "MAILCTL_PLAN_KEY"
 MIN_KEY_BYTES = 32

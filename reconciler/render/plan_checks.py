@@ -7,8 +7,8 @@ renderer escapes it for its own output, exactly like every other value of a plan
 
 from __future__ import annotations
 
-from reconciler.checks.evidence import CheckResult, CheckTarget
 from reconciler.plan.document import Checks
+from reconciler.plan.evidence import CheckResult, CheckTarget
 
 MARKS = {"passed": "✓", "failed": "✗", "refused": "✗"}
 

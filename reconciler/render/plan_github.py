@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 
-from reconciler.checks.evidence import CheckResult
 from reconciler.plan.document import Change, CheckedEndpoint, GateVerdict, PlanDocument
 from reconciler.plan.document import SourceLocation as Place
+from reconciler.plan.evidence import CheckResult
 from reconciler.render import plan_checks, wording
 from reconciler.render.diagnostics import escape_data, escape_property
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from reconciler.checks.evidence import CheckTarget
 from reconciler.plan.document import Change, GateVerdict, PlanDocument
+from reconciler.plan.evidence import CheckTarget
 from reconciler.render import plan_checks, plan_markdown_checks, wording
 from reconciler.render.markdown import clipped, code, escape
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from reconciler.checks.evidence import CheckResult
 from reconciler.plan.document import CheckedEndpoint, Checks
+from reconciler.plan.evidence import CheckResult
 from reconciler.render import plan_checks, wording
 from reconciler.render.markdown import clipped, code, escape
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 
-from reconciler.checks.evidence import CheckTarget
 from reconciler.plan.document import (
     Change,
     Checks,
     PlanDocument,
 )
+from reconciler.plan.evidence import CheckTarget
 from reconciler.render import plan_checks
 from reconciler.render.wording import (
     STORE_MATCHES,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from reconciler.model import Domain, Endpoint
+from reconciler.desired.model import Domain, Endpoint
 from reconciler.plan.document import (
     AllowlistDelta,
     Change,
@@ -25,7 +25,7 @@ from reconciler.plan.document import (
 from reconciler.render import plan_checks
 
 if TYPE_CHECKING:
-    from reconciler.checks.evidence import CheckTarget
+    from reconciler.plan.evidence import CheckTarget
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 STORE_MATCHES = "The store matches the desired state."

@@ -26,9 +26,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from reconciler.desired.model import Domain
+from reconciler.desired.state import StoredState
 from reconciler.errors import Blocked, MailctlError
-from reconciler.model import Domain
-from reconciler.state import StoredState
 
 # The largest serial a store can hold: its column is a 32-bit INTEGER in PostgreSQL.
 MAX_SERIAL = 2**31 - 1

@@ -6,7 +6,7 @@ they approve is exactly what gets changed.
 
 from __future__ import annotations
 
-from reconciler.state import StoredState, state_checksum
+from reconciler.desired.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, StaleState, StoreError
 
 EMPTY_CHECKSUM = state_checksum(StoredState())

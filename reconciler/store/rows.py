@@ -23,8 +23,8 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from reconciler.model import Domain, Security
-from reconciler.state import FIELDS, StoredState, canonical_json, unflatten_many
+from reconciler.desired.model import Domain, Security
+from reconciler.desired.state import FIELDS, StoredState, canonical_json, unflatten_many
 from reconciler.store.base import HistoryEntry, HistoryRecord, StoreCorrupt
 
 SNAPSHOT_FORMAT = 1

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from reconciler.state import StoredState, flatten
+from reconciler.desired.state import StoredState, flatten
 from reconciler.store import guards, rows, schema
 from reconciler.store.backends import Backend
 from reconciler.store.base import (

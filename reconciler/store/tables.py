@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
 )
 
-from reconciler.state import FIELDS
+from reconciler.desired.state import FIELDS
 
 metadata = MetaData()
 
@@ -40,7 +40,7 @@ state = Table(
     CheckConstraint("id = 1", name="state_single_row"),
 )
 
-# One column per field of reconciler.state.flatten: the column is named with "_" for
+# One column per field of reconciler.desired.state.flatten: the column is named with "_" for
 # "." and keyed by the dotted field name, so ``flatten(domain)`` plus ``name`` is a row.
 domains = Table(
     "domains",
@@ -106,5 +106,5 @@ lock_holder = Table(
 )
 
 DOMAIN_COLUMNS: tuple[Column[Any], ...] = tuple(domains.c[field] for field in FIELDS)
-"""The domain columns in the order of ``reconciler.state.FIELDS`` (a KeyError here means
+"""The domain columns in the order of ``reconciler.desired.state.FIELDS`` (a KeyError here means
 flatten gained a field that needs a column and a migration)."""

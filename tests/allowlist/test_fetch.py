@@ -14,8 +14,8 @@ import pytest
 
 from reconciler.allowlist.feeds import FeedError
 from reconciler.allowlist.fetch import FetchOptions, fetch
-from reconciler.checks.resolve import static_resolver
-from reconciler.model import Feed
+from reconciler.desired.model import Feed
+from reconciler.net.resolver import static_resolver
 from tests.allowlist.feed_support import (
     CORPUS,
     SERVER_NAME,

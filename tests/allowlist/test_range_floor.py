@@ -13,8 +13,8 @@ from reconciler import service
 from reconciler.allowlist.feeds import read_feed
 from reconciler.allowlist.fetch import FetchOptions
 from reconciler.allowlist.resolve import resolve_feeds
+from reconciler.desired.loader import load
 from reconciler.errors import InputError, Location, MailctlError
-from reconciler.loader import load
 from reconciler.store.open import open_store
 from tests.store.requests import domain, request
 
@@ -126,7 +126,7 @@ def test_a_stored_state_that_breaks_the_floor_gives_no_allowlist(tmp_path: Path)
 def test_every_published_feed_together_stays_within_the_floor(tmp_path: Path) -> None:
     """The union of every feed of the corpus, unfiltered (see tests/data/README.md):
     whatever a user reads from these publishers is a part of it."""
-    from reconciler.ranges import MOST_ADDRESSES, too_broad  # (the floor's own terms)
+    from reconciler.desired.ranges import MOST_ADDRESSES, too_broad  # (the floor's own terms)
 
     data = (DATA / "ipranges-corpus-union.txt").read_bytes()
     union = read_feed("text", data, {})

@@ -10,10 +10,10 @@ import pytest
 
 from reconciler.allowlist.fetch import FetchOptions
 from reconciler.allowlist.resolve import FeedReport, location, resolve_feeds
-from reconciler.checks.resolve import static_resolver
+from reconciler.desired.loader import load
+from reconciler.desired.model import Desired, Feed
 from reconciler.errors import InputError, Location
-from reconciler.loader import load
-from reconciler.model import Desired, Feed
+from reconciler.net.resolver import static_resolver
 from tests.allowlist.feed_support import (
     CORPUS,
     Pki,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.autoconfig import srv, xml_out
-from reconciler.model import Domain, Endpoint
+from reconciler.desired.model import Domain, Endpoint
 from tests.conftest import Run
 
 DOMAINS = """\

@@ -131,8 +131,8 @@ def test_a_file_that_cannot_be_merged_into_is_left_alone(tmp_path: Path, run_mai
 def test_a_new_file_reads_back_and_matches_what_a_merge_writes() -> None:
     from reconciler.autoconfig.ispdb import Entry
     from reconciler.autoconfig.merge import merge, render_new
+    from reconciler.desired.model import Endpoint
     from reconciler.errors import Location
-    from reconciler.model import Endpoint
 
     v6 = Endpoint(host="2001:db8::25", port=993, security="ssl")
     v4 = Endpoint(host="192.0.2.25", port=587, security="starttls")
@@ -172,8 +172,8 @@ def test_a_new_file_reads_back_and_matches_what_a_merge_writes() -> None:
 def test_a_number_shaped_host_is_quoted_in_a_new_file() -> None:
     from reconciler.autoconfig.ispdb import Entry
     from reconciler.autoconfig.merge import render_new
+    from reconciler.desired.model import Endpoint
     from reconciler.errors import Location
-    from reconciler.model import Endpoint
 
     host = Endpoint(host="1.5e3", port=993, security="ssl")
     text = render_new([Entry("example.com", host, host, "p", Location("a.xml", 3, 5))])

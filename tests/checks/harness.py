@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.checks.endpoint import check_endpoint
-from reconciler.checks.evidence import CheckResult, CheckTarget
-from reconciler.checks.resolve import static_resolver
+from reconciler.net.resolver import static_resolver
+from reconciler.plan.evidence import CheckResult, CheckTarget
 from tests.checks import servers
 from tests.checks.pki import Pki
 

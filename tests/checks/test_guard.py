@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from reconciler.checks.guard import refusal
-from reconciler.checks.resolve import static_resolver
 from reconciler.checks.wire import Wire
+from reconciler.net.guard import refusal
+from reconciler.net.resolver import static_resolver
 from tests.checks.harness import imap, run_check
 
 REFUSED = [

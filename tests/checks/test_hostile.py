@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.checks.evidence import Certificate, CheckResult, CheckTarget
 from reconciler.checks.runner import run_checks
 from reconciler.plan.document import CheckedEndpoint
+from reconciler.plan.evidence import Certificate, CheckResult, CheckTarget
 from reconciler.render import plan_github, plan_markdown, plan_text
 from tests.checks import hostile, servers
 from tests.checks.conftest import Dovecots

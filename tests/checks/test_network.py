@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from reconciler.checks.resolve import static_resolver, system_resolver
+from reconciler.net.resolver import static_resolver, system_resolver
 from tests.checks import servers
 from tests.checks.harness import imap, run_check, smtp
 

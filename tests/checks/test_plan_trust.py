@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from reconciler import service
-from reconciler.checking import CheckOptions
-from reconciler.checks.evidence import CheckResult
+from reconciler.checks.live import CheckOptions
 from reconciler.plan.document import PlanDocument
+from reconciler.plan.evidence import CheckResult
 from reconciler.plan.signing import PLAN_KEY_ENV, PlanKey, SignatureMismatch
 from reconciler.store.base import Store
 from reconciler.store.open import open_store

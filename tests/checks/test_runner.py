@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from reconciler.checks.evidence import CheckResult, CheckTarget
-from reconciler.checks.resolve import static_resolver
 from reconciler.checks.runner import check_all, run_checks
+from reconciler.net.resolver import static_resolver
+from reconciler.plan.evidence import CheckResult, CheckTarget
 from tests.checks import servers
 from tests.checks.harness import imap
 

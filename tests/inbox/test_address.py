@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.inbox import Address, AddressProblem, parse_address, resolve
-from reconciler.model import Domain, Endpoint
+from reconciler.desired.inbox import Address, AddressProblem, parse_address, resolve
+from reconciler.desired.model import Domain, Endpoint
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.model import Credentials, Desired, Domain, Endpoint
-from reconciler.state import StoredState
+from reconciler.desired.model import Credentials, Desired, Domain, Endpoint
+from reconciler.desired.state import StoredState
 
 
 def domain(name: str, **overrides: Any) -> Domain:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from reconciler.checks.evidence import CheckResult, CheckTarget
-from reconciler.model import Domain
+from reconciler.desired.model import Domain
 from reconciler.plan import gates
 from reconciler.plan.builder import build_plan, with_checks
 from reconciler.plan.checking import evidence, skipped, targets_of, unproven
 from reconciler.plan.document import PlanDocument, Source
+from reconciler.plan.evidence import CheckResult, CheckTarget
 from tests.plan.factory import desired, domain, stored
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)

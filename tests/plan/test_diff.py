@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from reconciler.desired.state import StoredState
 from reconciler.plan.diff import diff, downgrades, drift, range_delta
 from reconciler.plan.document import FieldChange
-from reconciler.state import StoredState
 from tests.plan.factory import desired, domain, stored
 
 

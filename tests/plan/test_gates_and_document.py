@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import jsonschema
 import pytest
 
-from reconciler.model import Desired
+from reconciler.desired.model import Desired
+from reconciler.desired.schemas import render
+from reconciler.desired.state import StoredState, state_checksum
 from reconciler.plan import gates
 from reconciler.plan.builder import build_plan
 from reconciler.plan.document import PlanDocument, Source
-from reconciler.schema import render
-from reconciler.state import StoredState, state_checksum
 from tests.plan.factory import desired, domain, stored
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from reconciler import service
+from reconciler.desired.state import state_checksum
 from reconciler.errors import InputError, MailctlError
 from reconciler.plan.document import PlanDocument
 from reconciler.plan.signing import (
@@ -25,7 +26,6 @@ from reconciler.plan.signing import (
     key_from_env,
     verify,
 )
-from reconciler.state import state_checksum
 from reconciler.store.base import Store
 from reconciler.store.open import open_store
 

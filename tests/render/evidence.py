@@ -7,10 +7,10 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from reconciler.checks.evidence import Certificate, CheckResult, CheckTarget, Step, Timing
-from reconciler.model import Domain
+from reconciler.desired.model import Domain
 from reconciler.plan import gates
 from reconciler.plan.document import CheckedEndpoint, Checks, PlanDocument
+from reconciler.plan.evidence import Certificate, CheckResult, CheckTarget, Step, Timing
 
 IMAP_CAPABILITIES = ("IMAP4rev1", "SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "AUTH=PLAIN")
 SMTP_CAPABILITIES = ("PIPELINING", "SIZE 52428800", "ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8")

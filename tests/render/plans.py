@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from reconciler.desired.model import Credentials, Desired, Domain, Endpoint
+from reconciler.desired.state import StoredState
 from reconciler.errors import Location
-from reconciler.model import Credentials, Desired, Domain, Endpoint
 from reconciler.plan import gates
 from reconciler.plan.builder import build_plan
 from reconciler.plan.document import CheckedEndpoint, PlanDocument, Source
-from reconciler.state import StoredState
 from tests.render.evidence import (
     IMAP_CAPABILITIES,
     PLAINTEXT,

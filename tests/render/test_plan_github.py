@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.desired.model import Desired
+from reconciler.desired.state import StoredState
 from reconciler.errors import Location
-from reconciler.model import Desired
 from reconciler.plan.document import GateVerdict
 from reconciler.render import plan_github
-from reconciler.state import StoredState
 from tests.render import evidence, golden, plans
 
 

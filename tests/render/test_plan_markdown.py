@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from reconciler.model import Desired
+from reconciler.desired.model import Desired
+from reconciler.desired.state import StoredState
 from reconciler.plan.document import Checks, PlanDocument
 from reconciler.render import plan_markdown
-from reconciler.state import StoredState
 from tests.render import golden, plans
 
 SAMPLES: dict[str, Callable[[], PlanDocument]] = {

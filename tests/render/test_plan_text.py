@@ -7,10 +7,10 @@ from collections.abc import Callable
 import click
 import pytest
 
-from reconciler.model import Desired
+from reconciler.desired.model import Desired
+from reconciler.desired.state import StoredState
 from reconciler.plan.document import Checks, PlanDocument, Source
 from reconciler.render import plan_text, wording
-from reconciler.state import StoredState
 from tests.render import evidence, golden, plans
 
 SAMPLES: dict[str, Callable[[], PlanDocument]] = {

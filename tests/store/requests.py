@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.model import Credentials, Domain
-from reconciler.state import StoredState, state_checksum
+from reconciler.desired.model import Credentials, Domain
+from reconciler.desired.state import StoredState, state_checksum
 from reconciler.store.base import ApplyRequest, HistoryKind, HistoryRecord
 
 

@@ -13,8 +13,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from reconciler.model import Domain
-from reconciler.state import StoredState, state_checksum
+from reconciler.desired.model import Domain
+from reconciler.desired.state import StoredState, state_checksum
 from reconciler.store import schema, tables
 from reconciler.store.base import (
     LockTimeout,

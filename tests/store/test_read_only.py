@@ -19,7 +19,7 @@ import pytest
 
 from reconciler import service
 from reconciler.cli import main
-from reconciler.export import to_yaml
+from reconciler.desired.to_yaml import to_yaml
 from reconciler.store.base import StoreError
 from reconciler.store.open import open_store
 from tests.store.requests import domain, request

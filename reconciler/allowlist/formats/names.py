@@ -35,7 +35,7 @@ IPTABLES_MAX = 28
 IPSET_MAX = 31
 FILE_NAME_MAX = 255  # bytes in a file name (NAME_MAX) on Linux file systems
 
-# What reconciler.names lets through: two or more lower case LDH labels (IDN as A-labels).
+# What reconciler.desired.names lets through: two or more lower case LDH labels (IDN as A-labels).
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}\Z")
 # Host names, IPv4 and IPv6 literals: safe inside quotes and comments of every format.

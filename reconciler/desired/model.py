@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from reconciler import fingerprints, names, ranges
+from reconciler.desired import fingerprints, names, ranges
 
 FORMAT_VERSION = 1
 
@@ -27,7 +27,7 @@ Security = Literal["ssl", "starttls", "none"]
 Protocol = Literal["imap", "smtp"]
 
 # Patterns for editors and other JSON Schema validators. mailctl itself checks names
-# with reconciler.names, which also does what a pattern cannot (IDNA, U-label lengths).
+# with reconciler.desired.names, which also does what a pattern cannot (IDNA, U-label lengths).
 _LABEL = r"[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\u0080-\uffff-]{0,61}[A-Za-z0-9\u0080-\uffff])?"
 DOMAIN_PATTERN = rf"^(?=.{{1,254}}$)(?!.*\.[0-9]+\.?$){_LABEL}(?:\.{_LABEL})+\.?$"
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"

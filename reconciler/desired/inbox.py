@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler import names
-from reconciler.model import Domain, Endpoint
+from reconciler.desired import names
+from reconciler.desired.model import Domain, Endpoint
 
 _EXAMPLE = "alice@example.com"
 MAX_LOCAL_OCTETS = 64  # RFC 5321 §4.5.3.1.1

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from reconciler.model import Desired, Domain, Endpoint
+from reconciler.desired.model import Desired, Domain, Endpoint
 
 
 class StoredState(BaseModel):

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from reconciler.checks.servertext import printable
+from reconciler.plan.servertext import printable
 
 Protocol = Literal["imap", "smtp"]
 Security = Literal["ssl", "starttls", "none"]

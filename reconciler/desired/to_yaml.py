@@ -13,9 +13,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from reconciler.model import FORMAT_VERSION, Domain, Endpoint
-from reconciler.ranges import sort_ranges
-from reconciler.state import StoredState
+from reconciler.desired.model import FORMAT_VERSION, Domain, Endpoint
+from reconciler.desired.ranges import sort_ranges
+from reconciler.desired.state import StoredState
 
 HEADER = (
     "# yaml-language-server: $schema=https://mailctl.dev/schemas/domains.schema.json\n"

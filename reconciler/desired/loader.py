@@ -14,12 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler import names
-from reconciler import ranges as range_policy
-from reconciler.credential_env import DEFAULT as DEFAULT_CREDENTIALS
-from reconciler.credential_env import CredentialPolicy
-from reconciler.errors import Diagnostic, InputError, Location, Severity
-from reconciler.model import (
+from reconciler.desired import names
+from reconciler.desired import ranges as range_policy
+from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
+from reconciler.desired.credential_env import CredentialPolicy
+from reconciler.desired.model import (
     BUILTIN_PORTS,
     BUILTIN_SECURITY,
     FEED_FILTERS,
@@ -32,8 +31,9 @@ from reconciler.model import (
     Feed,
     Protocol,
 )
-from reconciler.validation import diagnostics as validation_diagnostics
-from reconciler.yamlsource import YamlDocument, parse_file
+from reconciler.desired.validation import diagnostics as validation_diagnostics
+from reconciler.desired.yamlsource import YamlDocument, parse_file
+from reconciler.errors import Diagnostic, InputError, Location, Severity
 
 SUFFIXES = (".yaml", ".yml")
 

@@ -11,8 +11,8 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from reconciler import names
-from reconciler.checks.guard import IPAddress
+from reconciler.desired import names
+from reconciler.net.guard import IPAddress
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """``await resolver(host, port)`` -> address strings, in preference order.

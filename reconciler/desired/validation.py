@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from reconciler.desired.model import FORMAT_VERSION, DomainsFile
+from reconciler.desired.yamlsource import YamlDocument
 from reconciler.errors import Diagnostic
-from reconciler.model import FORMAT_VERSION, DomainsFile
-from reconciler.yamlsource import YamlDocument
 
 SECRET_KEYS = frozenset(
     {

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from reconciler.checks.evidence import CheckResult, CheckTarget
-from reconciler.model import Domain
+from reconciler.desired.model import Domain
 from reconciler.plan.checking import evidence, targets_of
 from reconciler.plan.document import Checks
+from reconciler.plan.evidence import CheckResult, CheckTarget
 
 DEFAULT_POOL = 32
 DEFAULT_DEADLINE = 30.0
@@ -56,8 +56,8 @@ def run(
     progress: Progress | None = None,
 ) -> Checks:
     """Check every target; the evidence section for a plan (or for ``mailctl check``)."""
-    from reconciler.checks.resolve import pinned_resolver, system_resolver
     from reconciler.checks.runner import run_checks
+    from reconciler.net.resolver import pinned_resolver, system_resolver
 
     resolver = pinned_resolver(options.pinned, system_resolver)
     started = datetime.now(UTC)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.model import domains_file_schema
+from reconciler.desired.model import domains_file_schema
 
 
 def plan_schema() -> dict[str, Any]:

@@ -14,7 +14,7 @@ LOGIN password. So the choice is split:
   mailctl's own ``MAILCTL_*`` variables, and the secrets that CI systems, clouds,
   databases and package registries keep in the environment.
 
-A refused name is an input error at its line (``reconciler.loader``), and is judged
+A refused name is an input error at its line (``reconciler.desired.loader``), and is judged
 again where the checks read the environment, so a name that reached the checks some
 other way (a stored state, a saved plan) is never read either.
 """
