@@ -32,7 +32,7 @@ from typing import Any
 from reconciler.allowlist.formats import FORMATS, Format
 from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.errors import InputError, Location, MailctlError, not_ours
-from reconciler.folder import OutputFolder
+from reconciler.output.folder import OutputFolder
 
 MANIFEST = ".mailctl-allowlist.json"
 LOCK = ".mailctl-allowlist.lock"
@@ -210,7 +210,7 @@ def write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
     """Bring ``out`` to the files of ``allowlist`` in ``formats``. Files of formats not
     asked for this time are left as they are. No file outside ``out`` is written,
     replaced, removed or locked: a link below it is refused (InputError, nothing
-    written; see :mod:`reconciler.folder`)."""
+    written; see :mod:`reconciler.output.folder`)."""
     with OutputFolder.open(out) as folder, folder.lock(LOCK, _BUSY):
         return _write(folder, allowlist, formats)
 

@@ -22,7 +22,7 @@ renamed over it). The manifest lists the files this writer wrote; when a domain
 disappears, only files listed there are removed, and no other file is ever deleted.
 
 Durability: the files of one export go through
-:meth:`reconciler.folder.OutputFolder.write_many` (all temporary files written, synced
+:meth:`reconciler.output.folder.OutputFolder.write_many` (all temporary files written, synced
 together, then renamed), with the mode the umask gives, so a web server running as
 another user can read them. Every name below ``DIR`` is opened without following links:
 a symbolic link where the export would write is refused, nothing written.
@@ -37,8 +37,8 @@ from pathlib import Path
 
 from reconciler.autoconfig import srv, xml_out
 from reconciler.errors import not_ours
-from reconciler.folder import OutputFolder
 from reconciler.model import Domain
+from reconciler.output.folder import OutputFolder
 
 MANIFEST = ".mailctl-autoconfig.manifest"
 COMBINED_ZONE = "srv-records.zone"
@@ -103,7 +103,7 @@ def write_tree(out: Path, files: Mapping[str, bytes]) -> WriteReport:
     """Make ``out`` hold ``files``: write what changed, remove what this writer wrote
     before and no longer produces. Raises OSError or MailctlError when the folder cannot
     be written, and InputError (nothing written) when a file it would write is one it
-    did not write, or lies behind a link (see :mod:`reconciler.folder`: no file outside
+    did not write, or lies behind a link (see :mod:`reconciler.output.folder`: no file outside
     ``out`` is ever written, replaced or removed)."""
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} exists and is not a folder")

@@ -16,8 +16,8 @@ from reconciler.cli.common import (
     state_option,
 )
 from reconciler.errors import InputError, Location, MailctlError
-from reconciler.fsutil import write_atomic
 from reconciler.model import Domain
+from reconciler.output.atomic import write_atomic
 
 
 @click.group()

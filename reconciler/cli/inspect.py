@@ -11,7 +11,7 @@ import click
 from reconciler.cli.common import opened_store, plural, state_option
 from reconciler.errors import MailctlError
 from reconciler.export import to_yaml
-from reconciler.fsutil import write_atomic
+from reconciler.output.atomic import write_atomic
 from reconciler.state import flatten
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])

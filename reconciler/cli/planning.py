@@ -36,7 +36,7 @@ from reconciler.cli.exitcodes import (
 from reconciler.cli.progress import CheckProgress
 from reconciler.cli.validate import report_input_error, show_diagnostics
 from reconciler.errors import InputError, MailctlError
-from reconciler.fsutil import write_atomic
+from reconciler.output.atomic import write_atomic
 from reconciler.plan import gates
 from reconciler.plan.document import Checks, GateVerdict, PlanDocument
 from reconciler.plan.signing import PlanKey, key_from_env

@@ -14,8 +14,8 @@ from reconciler.allowlist import writer
 from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Allowlist, Origin, build
 from reconciler.errors import InputError, MailctlError
-from reconciler.folder import OutputFolder
 from reconciler.model import Domain, Endpoint
+from reconciler.output.folder import OutputFolder
 from tests.allowlist.formats_support import is_firewall_file, load_in_namespaces
 
 ALL = tuple(FORMATS.values())

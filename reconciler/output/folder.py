@@ -10,7 +10,7 @@ an InputError naming its path, and is never followed. ``rename``, ``unlink`` and
 ``rmdir`` relative to a folder descriptor act on the name itself, never on a link's
 target. The folder itself is the operator's choice (``--out``) and is opened as given.
 
-Writes are atomic and durable as :mod:`reconciler.fsutil` describes: every file goes to
+Writes are atomic and durable as :mod:`reconciler.output.atomic` describes: every file goes to
 a temporary file in its own folder (``.<name>.<random>.tmp``, created with ``O_EXCL``);
 the temporary files are fsynced together; only then are they renamed into place, in
 order. A new file gets the mode the umask gives; a replaced file keeps its mode.
@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from reconciler.errors import InputError, Location, MailctlError
-from reconciler.fsutil import LockFileRefused, open_lock_file
+from reconciler.output.lock import LockFileRefused, open_lock_file
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO someone put in the way must not wait for a writer.
@@ -319,7 +319,7 @@ class OutputFolder:
     def lock(self, name: str, busy: str) -> Iterator[None]:
         """Hold an exclusive ``flock`` on the file ``name`` of the folder, or raise
         MailctlError(``busy``) when another process holds it. The lock file is opened
-        as :func:`reconciler.fsutil.open_lock_file` does: never through a link, never
+        as :func:`reconciler.output.lock.open_lock_file` does: never through a link, never
         truncated, nothing written into it."""
         try:
             fd = open_lock_file(name, dir_fd=self._fd)
