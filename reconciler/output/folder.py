@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import secrets
 import stat
@@ -32,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from reconciler.errors import InputError, Location, MailctlError
-from reconciler.output.lock import LockFileRefused, open_lock_file
+from reconciler.output.lock import hold
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO someone put in the way must not wait for a writer.
@@ -317,26 +316,8 @@ class OutputFolder:
 
     @contextlib.contextmanager
     def lock(self, name: str, busy: str) -> Iterator[None]:
-        """Hold an exclusive ``flock`` on the file ``name`` of the folder, or raise
-        MailctlError(``busy``) when another process holds it. The lock file is opened
-        as :func:`reconciler.output.lock.open_lock_file` does: never through a link, never
-        truncated, nothing written into it."""
-        try:
-            fd = open_lock_file(name, dir_fd=self._fd)
-        except LockFileRefused as problem:
-            raise refused(self.path / name, problem.what) from None
-        except OSError as exc:
-            raise MailctlError(
-                f"{self.path}: cannot write into this folder: {exc.strerror}"
-            ) from None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise MailctlError(f"{self.path}: {busy}") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        """Hold the exclusive lock of the file ``name`` of the folder, as
+        :func:`reconciler.output.lock.hold` does (MailctlError(``busy``) when another
+        process holds it)."""
+        with hold(self.path, self._fd, name, busy, refused):
+            yield

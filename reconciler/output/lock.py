@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import os
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from reconciler.errors import MailctlError
 
 
 class LockFileRefused(Exception):
@@ -46,3 +51,35 @@ def open_lock_file(path: str | Path, dir_fd: int | None = None) -> int:
         os.close(fd)
         raise LockFileRefused(problem)
     return fd
+
+
+@contextlib.contextmanager
+def hold(
+    folder: Path,
+    dir_fd: int,
+    name: str,
+    busy: str,
+    refused: Callable[[Path, str], Exception],
+) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the file ``name`` of the open folder ``dir_fd``
+    (``folder`` names it in messages), or raise MailctlError(``busy``) when another
+    process holds it; ``refused(path, what)`` is raised for a lock file that
+    :func:`open_lock_file` refuses. The lock file is opened as that function does:
+    never through a link, never truncated, nothing written into it."""
+    try:
+        fd = open_lock_file(name, dir_fd=dir_fd)
+    except LockFileRefused as problem:
+        raise refused(folder / name, problem.what) from None
+    except OSError as exc:
+        raise MailctlError(f"{folder}: cannot write into this folder: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise MailctlError(f"{folder}: {busy}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
