@@ -44,7 +44,7 @@ from reconciler.allowlist import rules, writer  # noqa: E402
 from reconciler.allowlist.feeds import read_feed  # noqa: E402
 from reconciler.allowlist.formats import FORMATS  # noqa: E402
 from reconciler.desired.model import Domain, Endpoint  # noqa: E402
-from reconciler.fsutil import write_atomic  # noqa: E402
+from reconciler.output.atomic import write_atomic  # noqa: E402
 
 MAX_RATIO = 3.0
 FEED = ROOT / "tests" / "data" / "corpus" / "ipranges" / "aws" / "ip-ranges.json"

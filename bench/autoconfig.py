@@ -27,7 +27,7 @@ from validate import interleave, revision, time_call
 
 from reconciler.autoconfig import ispdb, merge, writer
 from reconciler.desired.model import Domain, Endpoint, Security
-from reconciler.fsutil import write_atomic
+from reconciler.output.atomic import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus" / "ispdb"
@@ -176,7 +176,7 @@ def measure_export(count: int, repeat: int, tmp: Path, compare: bool) -> dict[st
         "reexport_ratio": again / f,
     }
     if compare:
-        # One fsync per file, as reconciler.fsutil.write_atomic does; measured once.
+        # One fsync per file, as reconciler.output.atomic.write_atomic does; measured once.
         def per_file(out: Path) -> None:
             for relative, data in files.items():
                 write_atomic(out / relative, data)

@@ -22,7 +22,6 @@ Two runs on one folder are kept apart by an exclusive lock on ``.mailctl-allowli
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -31,8 +30,8 @@ from typing import Any
 
 from reconciler.allowlist.formats import FORMATS, Format
 from reconciler.allowlist.rules import Allowlist, Origin
-from reconciler.errors import InputError, Location, MailctlError, not_ours
-from reconciler.folder import OutputFolder
+from reconciler.errors import InputError, Location, MailctlError
+from reconciler.output import managed
 
 MANIFEST = ".mailctl-allowlist.json"
 LOCK = ".mailctl-allowlist.lock"
@@ -79,12 +78,7 @@ def _key(fmt: str, stem: str) -> str:
     return f"{fmt}:{stem}"
 
 
-def _read_manifest(out: OutputFolder) -> dict[str, Entry]:
-    path = out.path / MANIFEST
-    try:
-        raw = out.read(MANIFEST)
-    except OSError as exc:
-        raise InputError.single(Location(str(path)), f"cannot read: {exc.strerror}") from None
+def _read_manifest(path: Path, raw: bytes | None) -> dict[str, Entry]:
     if raw is None:
         return {}
     fix = "it is mailctl's record of the files it wrote; restore it, or empty the folder"
@@ -129,7 +123,7 @@ def _ours(key: str, files: tuple[str, ...]) -> tuple[str, ...]:
     fmt, _, stem = key.partition(":")
     known = FORMATS.get(fmt)
     possible = known.file_names(stem) if known is not None else frozenset()
-    return tuple(name for name in files if name in possible)
+    return managed.owned(files, possible.__contains__)
 
 
 def _manifest_bytes(entries: dict[str, Entry]) -> bytes:
@@ -192,73 +186,50 @@ def _render(
     return rendered
 
 
-def _put(out: OutputFolder, name: str, data: bytes) -> bool:
-    """Write ``data`` to ``name`` unless it already holds exactly that; True if written."""
-    if out.holds(name, data):
-        return False
-    out.write(name, data)
-    return True
-
-
-def _sync_folder(out: OutputFolder) -> None:
-    """Make the renames and removals durable (the files themselves were synced)."""
-    with contextlib.suppress(OSError):
-        out.sync()
+_PRODUCER = managed.Producer(
+    manifest=MANIFEST,
+    lock=LOCK,
+    busy="another mailctl is writing allowlists into this folder; try again when it has finished",
+    instead="write the allowlists",
+)
 
 
 def write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
     """Bring ``out`` to the files of ``allowlist`` in ``formats``. Files of formats not
     asked for this time are left as they are. No file outside ``out`` is written,
     replaced, removed or locked: a link below it is refused (InputError, nothing
-    written; see :mod:`reconciler.folder`)."""
-    with OutputFolder.open(out) as folder, folder.lock(LOCK, _BUSY):
-        return _write(folder, allowlist, formats)
+    written; see :mod:`reconciler.output.managed`)."""
+    stale: list[str] = []
 
+    def batch(raw: bytes | None) -> managed.Batch:
+        recorded = _read_manifest(out / MANIFEST, raw)
+        rendered = _render(allowlist, formats, recorded)
+        names = {name for item in rendered for name, _ in item.files}
+        asked = {fmt.name for fmt in formats}
+        kept = {k: e for k, e in recorded.items() if k.split(":", 1)[0] not in asked}
+        new = {item.key: item.entry for item in rendered}
+        stale.extend(
+            sorted(
+                name
+                for key, entry in recorded.items()
+                if key not in kept
+                for name in entry.files
+                if name not in names
+            )
+        )
+        return managed.Batch(
+            files=[file for item in rendered for file in item.files],
+            owned=frozenset(name for entry in recorded.values() for name in entry.files),
+            stale=stale,
+            listing=_manifest_bytes({**recorded, **new}),
+            manifest=_manifest_bytes({**kept, **new}),
+        )
 
-_BUSY = "another mailctl is writing allowlists into this folder; try again when it has finished"
-
-
-def _write(folder: OutputFolder, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
-    out = folder.path
-    recorded = _read_manifest(folder)
-    rendered = _render(allowlist, formats, recorded)
-    owned = {name for entry in recorded.values() for name in entry.files}
-    names = {name for item in rendered for name, _ in item.files}
-    foreign = sorted(n for n in names if n not in owned and folder.lexists(n))
-    if foreign:
-        raise not_ours(str(out / foreign[0]), len(foreign), "write the allowlists", MANIFEST)
-    asked = {fmt.name for fmt in formats}
-    kept = {k: e for k, e in recorded.items() if k.split(":", 1)[0] not in asked}
-    new = {item.key: item.entry for item in rendered}
-    stale = sorted(
-        name
-        for key, entry in recorded.items()
-        if key not in kept
-        for name in entry.files
-        if name not in names
-    )
-    written: list[str] = []
-    unchanged: list[str] = []
     try:
-        # Every file is looked at (a link refused) before the first write.
-        changed: list[tuple[str, bytes]] = []
-        for item in rendered:
-            for name, data in item.files:
-                if folder.holds(name, data):
-                    unchanged.append(name)
-                else:
-                    changed.append((name, data))
-                    written.append(name)
-        if _put(folder, MANIFEST, _manifest_bytes({**recorded, **new})):
-            _sync_folder(folder)  # listed on disk before any file it lists is
-        folder.write_many(changed)
-        for name in stale:
-            folder.remove(name)
-        _put(folder, MANIFEST, _manifest_bytes({**kept, **new}))
+        outcome = managed.write(out, _PRODUCER, batch)
     except OSError as exc:
         raise MailctlError(
             f"{out}: cannot write allowlist files: {exc.strerror}; "
             "each file is whole, old or new, and listed in the manifest: run again"
         ) from None
-    _sync_folder(folder)
-    return Report(tuple(sorted(written)), tuple(sorted(unchanged)), tuple(stale))
+    return Report(outcome.written, outcome.unchanged, tuple(stale))

@@ -7,6 +7,7 @@ The layout of ``DIR`` (all names are the domains' IDNA A-labels, so plain ASCII)
     dns/<domain>.zone
     srv-records.zone
     .mailctl-autoconfig.manifest
+    .mailctl-autoconfig.lock
 
 ``www/<domain>/`` is a document root. Thunderbird first asks
 ``https://autoconfig.<domain>/mail/config-v1.1.xml`` (serve ``www/<domain>/`` as the
@@ -21,11 +22,13 @@ every changed file is replaced atomically (a temporary file in the same folder,
 renamed over it). The manifest lists the files this writer wrote; when a domain
 disappears, only files listed there are removed, and no other file is ever deleted.
 
-Durability: the files of one export go through
-:meth:`reconciler.folder.OutputFolder.write_many` (all temporary files written, synced
-together, then renamed), with the mode the umask gives, so a web server running as
-another user can read them. Every name below ``DIR`` is opened without following links:
-a symbolic link where the export would write is refused, nothing written.
+The manifest, the lock (two exports into one folder never interleave: the second is
+refused while the first runs), the atomic batch and the ownership rules are those of
+every folder mailctl manages, :mod:`reconciler.output.managed`: the files of one export
+are written together (all temporary files written, synced together, then renamed),
+with the mode the umask gives, so a web server running as another user can read them.
+Every name below ``DIR`` is opened without following links: a symbolic link where the
+export would write is refused, nothing written.
 """
 
 from __future__ import annotations
@@ -37,10 +40,10 @@ from pathlib import Path
 
 from reconciler.autoconfig import srv, xml_out
 from reconciler.desired.model import Domain
-from reconciler.errors import not_ours
-from reconciler.folder import OutputFolder
+from reconciler.output import managed
 
 MANIFEST = ".mailctl-autoconfig.manifest"
+LOCK = ".mailctl-autoconfig.lock"
 COMBINED_ZONE = "srv-records.zone"
 _MANIFEST_HEAD = "# Files written by mailctl autoconfig export; only these are ever removed.\n"
 
@@ -90,57 +93,50 @@ _OURS = re.compile(
 )
 
 
-def _read_manifest(out: OutputFolder) -> list[str]:
-    text = (out.read(MANIFEST) or b"").decode("utf-8", "replace")
-    return [line for line in text.splitlines() if _OURS.fullmatch(line)]
+def _listed(raw: bytes | None) -> list[str]:
+    """The names the manifest lists that this writer can make (see ``_OURS``)."""
+    text = (raw or b"").decode("utf-8", "replace")
+    return list(managed.owned(text.splitlines(), lambda line: bool(_OURS.fullmatch(line))))
 
 
 def _manifest(names: Iterable[str]) -> bytes:
     return (_MANIFEST_HEAD + "".join(f"{path}\n" for path in sorted(names))).encode()
 
 
+_PRODUCER = managed.Producer(
+    manifest=MANIFEST,
+    lock=LOCK,
+    busy="another mailctl is exporting autoconfig files into this folder; "
+    "try again when it has finished",
+    instead="export",
+)
+
+
 def write_tree(out: Path, files: Mapping[str, bytes]) -> WriteReport:
     """Make ``out`` hold ``files``: write what changed, remove what this writer wrote
     before and no longer produces. Raises OSError or MailctlError when the folder cannot
-    be written, and InputError (nothing written) when a file it would write is one it
-    did not write, or lies behind a link (see :mod:`reconciler.folder`: no file outside
-    ``out`` is ever written, replaced or removed)."""
+    be written or another export into it is running, and InputError (nothing written)
+    when a file it would write is one it did not write, or lies behind a link (see
+    :mod:`reconciler.output.managed`: no file outside ``out`` is ever written, replaced
+    or removed)."""
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} exists and is not a folder")
-    with OutputFolder.open(out) as folder:
-        return _write(folder, files)
 
+    def batch(raw: bytes | None) -> managed.Batch:
+        listed = set(_listed(raw))
+        return managed.Batch(
+            files=sorted(files.items()),
+            owned=frozenset(listed),
+            stale=sorted(listed - set(files)),
+            listing=_manifest(listed | set(files)),
+            manifest=_manifest(files),
+        )
 
-def _write(out: OutputFolder, files: Mapping[str, bytes]) -> WriteReport:
-    listed = set(_read_manifest(out))
-    foreign = sorted(
-        relative for relative in files if relative not in listed and out.lexists(relative)
-    )
-    if foreign:
-        raise not_ours(str(out.path / foreign[0]), len(foreign), "export", MANIFEST)
-    # Every file is looked at (links refused) before the first write.
-    changed = [
-        (relative, data)
-        for relative, data in sorted(files.items())
-        if not out.holds(relative, data)
-    ]
-    # Listed before written: an export that stops half-way leaves no file unlisted.
-    union = _manifest(listed | set(files))
-    if not out.holds(MANIFEST, union):
-        out.write(MANIFEST, union)
-    out.write_many(changed)
-    removed = []
-    for relative in sorted(listed - set(files)):
-        if out.remove(relative):  # a regular file, not reached through a link
-            removed.append(relative)
-            out.prune(relative)
-    manifest = _manifest(files)
-    if not out.holds(MANIFEST, manifest):
-        out.write(MANIFEST, manifest)
+    outcome = managed.write(out, _PRODUCER, batch)
     return WriteReport(
-        written=tuple(relative for relative, _ in changed),
-        unchanged=len(files) - len(changed),
-        removed=tuple(removed),
+        written=outcome.written,
+        unchanged=len(outcome.unchanged),
+        removed=outcome.removed,
     )
 
 

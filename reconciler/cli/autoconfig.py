@@ -17,7 +17,7 @@ from reconciler.cli.common import (
 )
 from reconciler.desired.model import Domain
 from reconciler.errors import InputError, Location, MailctlError
-from reconciler.fsutil import write_atomic
+from reconciler.output.atomic import write_atomic
 
 
 @click.group()

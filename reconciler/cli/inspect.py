@@ -12,7 +12,7 @@ from reconciler.cli.common import opened_store, plural, state_option
 from reconciler.desired.state import flatten
 from reconciler.desired.to_yaml import to_yaml
 from reconciler.errors import MailctlError
-from reconciler.fsutil import write_atomic
+from reconciler.output.atomic import write_atomic
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
 SHOWN_RANGES = 10  # a feed may bring thousands; the text view is for a person

@@ -30,7 +30,7 @@ from reconciler.cli.common import (
 from reconciler.cli.exitcodes import EXIT_ERROR, EXIT_OK
 from reconciler.cli.progress import CheckProgress
 from reconciler.errors import MailctlError
-from reconciler.fsutil import write_atomic
+from reconciler.output.atomic import write_atomic
 from reconciler.plan import status
 from reconciler.plan.document import Checks, PlanDocument
 from reconciler.plan.signing import PlanKey, key_from_env

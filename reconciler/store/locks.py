@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from reconciler.fsutil import LockFileRefused, open_lock_file
+from reconciler.output.lock import LockFileRefused, open_lock_file
 from reconciler.store.base import LockTimeout, StoreError
 from reconciler.store.rows import now
 from reconciler.store.tables import lock_holder
@@ -73,7 +73,7 @@ class FileLock:
 
     The holder writes who it is into the file, as a fixed-width record at its start,
     and blanks it on release; waiters read it. The file is opened as
-    :func:`reconciler.fsutil.open_lock_file` does (no link followed, no other file's
+    :func:`reconciler.output.lock.open_lock_file` does (no link followed, no other file's
     name, never truncated), and never deleted: unlinking a lock file lets a waiter lock
     an inode nobody else will open.
     """

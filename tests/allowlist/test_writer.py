@@ -15,7 +15,7 @@ from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Allowlist, Origin, build
 from reconciler.desired.model import Domain, Endpoint
 from reconciler.errors import InputError, MailctlError
-from reconciler.folder import OutputFolder
+from reconciler.output.folder import OutputFolder
 from tests.allowlist.formats_support import is_firewall_file, load_in_namespaces
 
 ALL = tuple(FORMATS.values())
@@ -160,18 +160,6 @@ def test_formats_not_asked_for_are_left_alone(tmp_path: Path) -> None:
     assert "b.example.nft" in manifest_files(tmp_path)
 
 
-def test_a_file_mailctl_did_not_write_is_never_overwritten(tmp_path: Path) -> None:
-    (tmp_path / "a.example.nft").write_text("table inet mine {}\n")
-    before = snapshot(tmp_path)
-    with pytest.raises(InputError) as caught:
-        writer.write(tmp_path, allowlist(domain("a.example")), ALL)
-    diagnostic = caught.value.diagnostics[0]
-    assert diagnostic.location.file == str(tmp_path / "a.example.nft")
-    assert "was not written by mailctl" in diagnostic.message
-    assert "nothing was written" in diagnostic.message
-    assert snapshot(tmp_path) == before
-
-
 def test_a_damaged_manifest_stops_the_run_before_any_write(tmp_path: Path) -> None:
     writer.write(tmp_path, allowlist(domain("a.example")), ALL)
     (tmp_path / writer.MANIFEST).write_text('{"format": 1, "entries": [')
@@ -180,16 +168,6 @@ def test_a_damaged_manifest_stops_the_run_before_any_write(tmp_path: Path) -> No
     with pytest.raises(InputError, match="manifest is damaged"):
         writer.write(tmp_path, allowlist(domain("a.example"), domain("b.example")), ALL)
     assert snapshot(tmp_path) == before
-
-
-def test_a_second_writer_on_the_same_folder_is_refused(tmp_path: Path) -> None:
-    import fcntl
-
-    with (tmp_path / writer.LOCK).open("a") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        with pytest.raises(MailctlError, match="another mailctl is writing"):
-            writer.write(tmp_path, allowlist(domain("a.example")), ALL)
-    assert {p.name for p in tmp_path.iterdir()} == {writer.LOCK}
 
 
 # One write of the interim manifest, 21 files (b's and all's 7 each, c's 7 new), the
@@ -288,19 +266,6 @@ def test_a_manifest_naming_files_elsewhere_is_damaged_and_nothing_is_removed(
         writer.write(out, allowlist(domain("a.example"), serial=2), ALL)
     assert victim.read_text() == "not mailctl's\n"
     assert snapshot(out) == before
-
-
-def test_a_dangling_link_in_the_way_is_not_overwritten(tmp_path: Path) -> None:
-    (tmp_path / "a.example.txt").symlink_to(tmp_path / "missing-target")
-    with pytest.raises(InputError, match="was not written by mailctl"):
-        writer.write(tmp_path, allowlist(domain("a.example")), ALL)
-    assert (tmp_path / "a.example.txt").is_symlink()
-    assert not (tmp_path / "missing-target").exists()
-
-
-def test_a_folder_mailctl_cannot_write_into_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(MailctlError, match="cannot write into this folder"):
-        writer.write(Path("/proc/1"), allowlist(domain("a.example")), ALL)
 
 
 def test_manifest_entries_naming_files_it_could_not_have_written_are_never_removed(

@@ -4,7 +4,6 @@ written; the files they point at keep their bytes, and nothing appears beside th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -77,7 +76,8 @@ def test_export_refuses_a_linked_domain_folder_listed_in_the_manifest(
     assert diagnostic.location.file == str(out / "www" / "example.com")
     assert diagnostic.message.startswith("is a symbolic link: ")
     assert tree(elsewhere) == outside  # the foreign file keeps its bytes
-    assert tree(out) == inside  # nothing written, not even the manifest
+    # nothing written, not even the manifest: only the (empty) lock file appears
+    assert tree(out) == {**inside, autoconfig_writer.LOCK: ("file", b"")}
 
 
 def test_export_writes_nothing_through_a_linked_folder_it_would_create_files_in(
@@ -90,7 +90,7 @@ def test_export_writes_nothing_through_a_linked_folder_it_would_create_files_in(
     with pytest.raises(InputError, match="is a symbolic link"):
         autoconfig_writer.export_domains(out, {"example.com": domain("example.com")})
     assert list(elsewhere.iterdir()) == []
-    assert tree(out) == {"www": ("link", str(elsewhere))}
+    assert tree(out) == {"www": ("link", str(elsewhere)), autoconfig_writer.LOCK: ("file", b"")}
 
 
 def test_export_refuses_a_listed_file_that_is_a_link(tmp_path: Path, elsewhere: Path) -> None:
@@ -147,39 +147,3 @@ def test_allowlist_refuses_a_manifest_that_is_a_link(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [allowlist_writer.LOCK, allowlist_writer.MANIFEST]
     )
-
-
-# --- lock files -----------------------------------------------------------------------
-
-
-def test_allowlist_lock_linked_outside_creates_nothing_there(tmp_path: Path) -> None:
-    out, outside = tmp_path / "out", tmp_path / "outside"
-    out.mkdir()
-    outside.mkdir()
-    (out / allowlist_writer.LOCK).symlink_to(outside / "created")
-    with pytest.raises(InputError) as caught:
-        allowlist_writer.write(out, allowlist("a.example"), ALL)
-    (diagnostic,) = caught.value.diagnostics
-    assert diagnostic.location.file == str(out / allowlist_writer.LOCK)
-    assert diagnostic.message.startswith("is a symbolic link: ")
-    assert list(outside.iterdir()) == []
-    assert tree(out) == {allowlist_writer.LOCK: ("link", str(outside / "created"))}
-
-
-def test_allowlist_lock_hard_linked_to_a_file_leaves_it_unchanged(tmp_path: Path) -> None:
-    out, victim = tmp_path / "out", tmp_path / "victim"
-    out.mkdir()
-    victim.write_bytes(b"precious\n")
-    os.link(victim, out / allowlist_writer.LOCK)
-    with pytest.raises(InputError, match="hard link"):
-        allowlist_writer.write(out, allowlist("a.example"), ALL)
-    assert victim.read_bytes() == b"precious\n"
-
-
-def test_allowlist_lock_file_is_created_empty_and_never_written(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    lock = out / allowlist_writer.LOCK
-    lock.write_bytes(b"left by an earlier run\n")
-    allowlist_writer.write(out, allowlist("a.example"), ALL)
-    assert lock.read_bytes() == b"left by an earlier run\n"  # opened without O_TRUNC

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import stat
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -81,43 +79,3 @@ def sync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-class LockFileRefused(Exception):
-    """A lock file that is not mailctl's own plain file; ``what`` says what it is."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
-# No O_TRUNC: a lock file is never emptied by opening it. O_NOFOLLOW: a link in its
-# place is refused, never followed. O_NONBLOCK: a FIFO in its place does not block.
-_LOCK_FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-
-
-def open_lock_file(path: str | Path, dir_fd: int | None = None) -> int:
-    """A descriptor of the lock file ``path`` (relative to ``dir_fd`` if given), created
-    0644 when missing. Raises LockFileRefused when ``path`` is a symbolic link, not a
-    regular file, or a file with other names (a hard link to a file elsewhere), and
-    OSError when it cannot be opened. Opening writes and truncates nothing, so that a
-    lock file in the place of another file (a committed link, a hard link) never
-    changes that file."""
-    try:
-        fd = os.open(path, _LOCK_FLAGS, 0o644, dir_fd=dir_fd)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise LockFileRefused("is a symbolic link") from None
-        raise
-    info = os.fstat(fd)
-    problem = (
-        "is not a regular file"
-        if not stat.S_ISREG(info.st_mode)
-        else "is a hard link to a file with other names"
-        if info.st_nlink != 1
-        else ""
-    )
-    if problem:
-        os.close(fd)
-        raise LockFileRefused(problem)
-    return fd

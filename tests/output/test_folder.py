@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import InputError
-from reconciler.folder import OutputFolder
+from reconciler.output.folder import OutputFolder
 
 
 def listing(root: Path) -> dict[str, bytes | None]:

@@ -10,7 +10,7 @@ an InputError naming its path, and is never followed. ``rename``, ``unlink`` and
 ``rmdir`` relative to a folder descriptor act on the name itself, never on a link's
 target. The folder itself is the operator's choice (``--out``) and is opened as given.
 
-Writes are atomic and durable as :mod:`reconciler.fsutil` describes: every file goes to
+Writes are atomic and durable as :mod:`reconciler.output.atomic` describes: every file goes to
 a temporary file in its own folder (``.<name>.<random>.tmp``, created with ``O_EXCL``);
 the temporary files are fsynced together; only then are they renamed into place, in
 order. A new file gets the mode the umask gives; a replaced file keeps its mode.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import secrets
 import stat
@@ -32,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from reconciler.errors import InputError, Location, MailctlError
-from reconciler.fsutil import LockFileRefused, open_lock_file
+from reconciler.output.lock import hold
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO someone put in the way must not wait for a writer.
@@ -317,26 +316,8 @@ class OutputFolder:
 
     @contextlib.contextmanager
     def lock(self, name: str, busy: str) -> Iterator[None]:
-        """Hold an exclusive ``flock`` on the file ``name`` of the folder, or raise
-        MailctlError(``busy``) when another process holds it. The lock file is opened
-        as :func:`reconciler.fsutil.open_lock_file` does: never through a link, never
-        truncated, nothing written into it."""
-        try:
-            fd = open_lock_file(name, dir_fd=self._fd)
-        except LockFileRefused as problem:
-            raise refused(self.path / name, problem.what) from None
-        except OSError as exc:
-            raise MailctlError(
-                f"{self.path}: cannot write into this folder: {exc.strerror}"
-            ) from None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise MailctlError(f"{self.path}: {busy}") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        """Hold the exclusive lock of the file ``name`` of the folder, as
+        :func:`reconciler.output.lock.hold` does (MailctlError(``busy``) when another
+        process holds it)."""
+        with hold(self.path, self._fd, name, busy, refused):
+            yield
