@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from reconciler.model import Domain, Endpoint
 
 from reconciler.allowlist import writer as allowlist_writer
 from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Origin, build
 from reconciler.autoconfig import writer as autoconfig_writer
+from reconciler.desired.model import Domain, Endpoint
 from reconciler.errors import InputError, MailctlError
 
 OLD = 1_000_000_000  # an mtime (2001) that no write of this test can produce
