@@ -10,8 +10,6 @@ import click
 
 from reconciler.cli.common import opened_store, plural, state_option
 from reconciler.errors import MailctlError
-from reconciler.export import to_yaml
-from reconciler.fsutil import write_atomic
 from reconciler.state import flatten
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
@@ -28,6 +26,8 @@ def show(fmt: str, state_url: str | None) -> None:
         counts = store.inbox_counts() if state.lineage else {}
         where = store.display_url
     if fmt == "yaml":
+        from reconciler.export import to_yaml  # ruamel.yaml: only this format needs it
+
         click.echo(to_yaml(state), nl=False)
         return
     if fmt == "json":
@@ -113,6 +113,9 @@ def export(out: Path | None, state_url: str | None) -> None:
     Adopts an account that was configured by hand: export it, commit the file, and
     from then on change it through pull requests. Planning the export shows no changes.
     """
+    from reconciler.export import to_yaml
+    from reconciler.fsutil import write_atomic
+
     with opened_store(state_url) as store:
         text = to_yaml(store.read())
     if out is None:

@@ -54,3 +54,32 @@ def test_a_new_store_is_created_by_the_migrations(store_url: str) -> None:
     assert "alembic.command" in result["alembic"]  # a migration was due: Alembic ran
     with dbtools.connect(store_url) as conn:
         assert schema.current(conn) == schema.head()
+
+
+SHOW = """
+import json, sys
+from reconciler.cli import main
+sys.argv = ["mailctl", "show", "--state", sys.argv[1]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted({name.split(".")[0] for name in sys.modules} & {"alembic", "ruamel"})
+print(json.dumps({"exit": code, "heavy": heavy}), file=sys.stderr)
+"""
+
+
+def test_show_on_a_store_at_the_head_imports_neither_alembic_nor_the_yaml_writer(
+    store: Store, store_url: str
+) -> None:
+    store.apply(request(store.read(), numbered(2)))
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW, store_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert json.loads(done.stderr.splitlines()[-1]) == {"exit": 0, "heavy": []}, done.stderr
+    assert "d00001.example: imap" in done.stdout
