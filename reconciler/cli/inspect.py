@@ -10,9 +10,7 @@ import click
 
 from reconciler.cli.common import opened_store, plural, state_option
 from reconciler.desired.state import flatten
-from reconciler.desired.to_yaml import to_yaml
 from reconciler.errors import MailctlError
-from reconciler.output.atomic import write_atomic
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
 SHOWN_RANGES = 10  # a feed may bring thousands; the text view is for a person
@@ -28,6 +26,8 @@ def show(fmt: str, state_url: str | None) -> None:
         counts = store.inbox_counts() if state.lineage else {}
         where = store.display_url
     if fmt == "yaml":
+        from reconciler.desired.to_yaml import to_yaml  # ruamel.yaml: only this format needs it
+
         click.echo(to_yaml(state), nl=False)
         return
     if fmt == "json":
@@ -113,6 +113,9 @@ def export(out: Path | None, state_url: str | None) -> None:
     Adopts an account that was configured by hand: export it, commit the file, and
     from then on change it through pull requests. Planning the export shows no changes.
     """
+    from reconciler.desired.to_yaml import to_yaml
+    from reconciler.output.atomic import write_atomic
+
     with opened_store(state_url) as store:
         text = to_yaml(store.read())
     if out is None:

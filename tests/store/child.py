@@ -10,6 +10,9 @@ appliers URL COUNT        print "ready"; then for each line on stdin fork an app
                           store.apply and "done" right after it, then waits to be
                           killed (so its pid stays its own); print "exit STATUS" when
                           the applier has ended
+use URL COUNT             open the store, read it, apply the next generation of COUNT
+                          domains, read it again; print a JSON line with the serial and
+                          the Alembic modules this fresh process imported on the way
 
 The appliers are forked from a process that has imported everything but never
 connected, so each starts in milliseconds and shares nothing with its siblings.
@@ -83,6 +86,19 @@ def appliers(url: str, count: int) -> None:
         print(f"exit {status}", flush=True)
 
 
+def use(url: str, count: int) -> None:
+    store = open_store(url)
+    try:
+        current = store.read()
+        target = numbered(count, port=1000 + current.serial + 1)
+        store.apply(request(current, target))
+        serial = store.read().serial
+    finally:
+        store.close()
+    alembic = sorted(name for name in sys.modules if name.split(".")[0] == "alembic")
+    print(json.dumps({"serial": serial, "alembic": alembic}), flush=True)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "hold":
@@ -91,5 +107,7 @@ if __name__ == "__main__":
         try_lock(args[0], args[1], float(args[2]))
     elif command == "appliers":
         appliers(args[0], int(args[1]))
+    elif command == "use":
+        use(args[0], int(args[1]))
     else:
         raise SystemExit(f"unknown command {command!r}")
