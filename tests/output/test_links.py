@@ -12,34 +12,11 @@ from reconciler.allowlist import writer as allowlist_writer
 from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Allowlist, Origin, build
 from reconciler.autoconfig import writer as autoconfig_writer
-from reconciler.desired.model import Domain, Endpoint
 from reconciler.errors import InputError
+from tests.output.support import domain, tree
 
 ALL = tuple(FORMATS.values())
 CONFIG = "www/example.com/mail/config-v1.1.xml"
-
-
-def tree(root: Path) -> dict[str, tuple[str, bytes | str]]:
-    """Every entry below ``root``: a file's bytes, a link's target, a folder."""
-    found: dict[str, tuple[str, bytes | str]] = {}
-    for path in sorted(root.rglob("*")):
-        name = str(path.relative_to(root))
-        if path.is_symlink():
-            found[name] = ("link", str(path.readlink()))
-        elif path.is_dir():
-            found[name] = ("folder", "")
-        else:
-            found[name] = ("file", path.read_bytes())
-    return found
-
-
-def domain(name: str) -> Domain:
-    return Domain(
-        name=name,
-        imap=Endpoint(host=f"imap.{name}", port=993, security="ssl"),
-        smtp=Endpoint(host=f"smtp.{name}", port=587, security="starttls"),
-        use_static_ip_addresses=True,
-    )
 
 
 def allowlist(*names: str) -> Allowlist:

@@ -17,8 +17,8 @@ from reconciler.allowlist import writer as allowlist_writer
 from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Origin, build
 from reconciler.autoconfig import writer as autoconfig_writer
-from reconciler.desired.model import Domain, Endpoint
 from reconciler.errors import InputError, MailctlError
+from tests.output.support import domain, tree
 
 OLD = 1_000_000_000  # an mtime (2001) that no write of this test can produce
 
@@ -32,15 +32,6 @@ class Producer:
     lock: str
     target: str  # a file name the producer writes for a.example
     busy: str  # what the refusal of a second writer says
-
-
-def domain(name: str) -> Domain:
-    return Domain(
-        name=name,
-        imap=Endpoint(host=f"imap.{name}", port=993, security="ssl"),
-        smtp=Endpoint(host=f"smtp.{name}", port=587, security="starttls"),
-        use_static_ip_addresses=True,
-    )
 
 
 def write_allowlists(out: Path, names: tuple[str, ...]) -> object:
@@ -135,20 +126,6 @@ def test_a_folder_mailctl_cannot_write_into_is_a_clear_error(producer: Producer)
 
 
 # --- lock files -----------------------------------------------------------------------
-
-
-def tree(root: Path) -> dict[str, tuple[str, bytes | str]]:
-    """Every entry below ``root``: a file's bytes, a link's target, a folder."""
-    found: dict[str, tuple[str, bytes | str]] = {}
-    for path in sorted(root.rglob("*")):
-        name = str(path.relative_to(root))
-        if path.is_symlink():
-            found[name] = ("link", str(path.readlink()))
-        elif path.is_dir():
-            found[name] = ("folder", "")
-        else:
-            found[name] = ("file", path.read_bytes())
-    return found
 
 
 def test_lock_linked_outside_creates_nothing_there(tmp_path: Path, producer: Producer) -> None:
