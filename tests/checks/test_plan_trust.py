@@ -200,7 +200,7 @@ def test_an_unsigned_plan_rechecked_against_live_servers_applies(
 
 
 def test_mailctl_signs_with_the_key_from_the_environment_and_never_shows_it(
-    tmp_path: Path, dovecots: Dovecots, pki: Pki, run_mailctl: Run
+    tmp_path: Path, dovecots: Dovecots, pki: Pki, mailctl: Run
 ) -> None:
     """The one run of the real command: plan and apply read MAILCTL_PLAN_KEY."""
     secret = "a-shared-plan-key-of-forty-bytes-0123456"
@@ -212,17 +212,17 @@ def test_mailctl_signs_with_the_key_from_the_environment_and_never_shows_it(
     out = tmp_path / "plan.json"
     with servers.smtp_server(starttls=pki.good) as smtp_port:
         path = domains(tmp_path, ("imap.test.example", dovecots.good.tls_port), smtp_port)
-        made = run_mailctl(
+        made = mailctl(
             "plan", str(path), *state, "--out", str(out), *live, env={PLAN_KEY_ENV: secret}
         )
     assert made.returncode == 0, made.stdout + made.stderr
-    short = run_mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: "too-short"})
+    short = mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: "too-short"})
     assert short.returncode == 1
     assert f"{PLAN_KEY_ENV} is too short (9 bytes" in short.stderr
-    other = run_mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: "x" * 32})
+    other = mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: "x" * 32})
     assert other.returncode == 1 and "signed with another key" in other.stderr
     # The SMTP server is gone: applied on the signed plan's own evidence, no re-check.
-    applied = run_mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: secret})
+    applied = mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: secret})
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "Applied: serial 1 (1 created" in applied.stdout
     assert "check " not in applied.stderr and "not used" not in applied.stderr
