@@ -17,48 +17,20 @@ from reconciler.cli.allowlist import format_option
 from reconciler.cli.boundary import input_view, show_diagnostics
 from reconciler.cli.common import (
     check_options,
-    colour,
     credential_policy,
     feed_timeout_option,
     gate_options,
     lock_timeout_option,
-    plural,
     state_option,
 )
+from reconciler.cli.plan_views import Review, render, saved, say_applied, say_published, told
 from reconciler.cli.progress import CheckProgress
-from reconciler.plan.document import PlanDocument
 from reconciler.plan.signing import key_from_env
-from reconciler.render import plan_github, plan_markdown, plan_text
 
 if TYPE_CHECKING:
-    from reconciler.app.apply import Applied
     from reconciler.app.options import CheckOptions, Targets
-    from reconciler.app.plan import Planned
-    from reconciler.app.publish import Published
-    from reconciler.app.recheck import Recheck
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
-
-
-def render(document: PlanDocument, fmt: str) -> str:
-    """The plan in ``fmt``, ending in exactly one new line."""
-    if fmt == "json":
-        return document.to_json()
-    if fmt == "markdown":
-        text = plan_markdown.render(document)
-    elif fmt == "github":
-        text = plan_github.render(document)
-    else:
-        text = plan_text.render(document, colour=colour(sys.stdout))
-    return text.rstrip("\n") + "\n" if text else ""
-
-
-def _saved(planned: Planned) -> None:
-    if planned.saved is not None:
-        click.echo(
-            f"Saved the plan to {planned.saved}; apply it with: mailctl apply {planned.saved}",
-            err=True,
-        )
 
 
 def _output_options(func: Any) -> Any:
@@ -133,7 +105,7 @@ def plan(
         planned = planning(request, progress=progress)
     show_diagnostics(planned.warnings, "github" if fmt == "github" else "text")
     click.echo(render(planned.document, fmt), nl=False)
-    _saved(planned)
+    saved(planned)
     sys.exit(planned.status(detailed=detailed_exitcode))
 
 
@@ -213,8 +185,8 @@ def apply(
             publish=publish,
         )
         with CheckProgress() as progress:
-            applied = applying.apply_plan(request, progress=progress, told=_told)
-        _say_applied(applied)
+            applied = applying.apply_plan(request, progress=progress, told=told)
+        say_applied(applied)
         sys.exit(applied.status)
     input_view("text", source)
     asked = applying.ApplyPathRequest(
@@ -230,81 +202,14 @@ def apply(
         publish=publish,
     )
     with CheckProgress() as progress:
-        result = applying.apply_path(asked, _Review(auto_approve), progress=progress)
+        result = applying.apply_path(asked, Review(auto_approve), progress=progress)
     if result.declined:
         click.echo("Nothing applied.", err=True)
     elif result.applied is not None:
-        _say_applied(result.applied)
+        say_applied(result.applied)
     else:
-        _say_published(result.published)
+        say_published(result.published)
     sys.exit(result.status)
-
-
-class _Review:
-    """Shows the plan in text, then asks on the terminal (or --auto-approve)."""
-
-    def __init__(self, auto_approve: bool) -> None:
-        self.auto_approve = auto_approve
-
-    def show(self, planned: Planned) -> None:
-        show_diagnostics(planned.warnings, "text")
-        click.echo(render(planned.document, "text"), nl=False)
-
-    def confirm(self, where: str) -> bool:
-        if self.auto_approve:
-            return True
-        if not sys.stdin.isatty():
-            from reconciler.errors import MailctlError
-
-            raise MailctlError(
-                "refusing to apply without confirmation: no terminal to ask on; "
-                "pass --auto-approve, or apply a saved plan"
-            )
-        return click.confirm(f"Apply these changes to {where}?", default=False)
-
-
-def _told(again: Recheck) -> None:
-    """Why a saved plan's own live checks are not used, and what was done instead."""
-    if again.checks is None:
-        click.echo(
-            f"The plan's live checks are not used: {again.reason}; with --no-checks "
-            "they are not checked again.",
-            err=True,
-        )
-        return
-    verdict = "failed" if again.checks.status == "failed" else "passed"
-    click.echo(
-        f"The plan's live checks are not used: {again.reason}; its changed endpoints "
-        f"were checked again: {verdict}.",
-        err=True,
-    )
-
-
-def _say_applied(applied: Applied) -> None:
-    if applied.serial is None:
-        click.echo("No changes to apply.")
-    else:
-        summary = applied.summary
-        ranges = plural(summary.ranges_added + summary.ranges_removed, "range change")
-        click.echo(
-            f"Applied: serial {applied.serial} ({summary.create} created, "
-            f"{summary.update} updated, {summary.delete} deleted, {ranges})."
-        )
-    _say_published(applied.published)
-
-
-def _say_published(published: Published | None) -> None:
-    if published is None:
-        return
-    if published.allowlist is None or published.report is None:
-        click.echo("No allowlists written: the store is empty.")
-        return
-    count = len(published.allowlist.domains)
-    what = " (desired state, not applied)" if published.allowlist.origin.kind == "desired" else ""
-    click.echo(
-        f"Allowlists of {count} static-IP domain{'s' if count != 1 else ''}{what} in "
-        f"{published.out}: {published.report.describe()}."
-    )
 
 
 @click.command()
@@ -353,5 +258,5 @@ def rollback(
     with CheckProgress() as progress:
         planned = rolling_back(request, progress=progress)
     click.echo(render(planned.document, fmt), nl=False)
-    _saved(planned)
+    saved(planned)
     sys.exit(planned.status(detailed=detailed_exitcode))
