@@ -72,6 +72,30 @@ _OFFLINE = {
 
 
 @pytest.fixture
+def mailctl() -> Run:
+    """Like ``run_mailctl``, in this process (``tests.inprocess``): for behaviour; keep
+    ``run_mailctl`` for the smoke tests of the installed console script."""
+    from tests.inprocess import invoke
+
+    def run(
+        *args: str, cwd: Path | None = None, **options: Any
+    ) -> subprocess.CompletedProcess[str]:
+        return invoke(*args, cwd=cwd or ROOT, **options)
+
+    return run
+
+
+@pytest.fixture
+def mailctl_offline(mailctl: Run) -> Run:
+    """``run_offline``, in this process."""
+
+    def run(command: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+        return mailctl(command, *_OFFLINE.get(command, ()), *args, **options)
+
+    return run
+
+
+@pytest.fixture
 def run_offline(run_mailctl: Run) -> Run:
     """``run_mailctl`` with the live checks switched off: for tests about the store and
     the plan, whose hosts are fictional (the checks have their own tests, against real

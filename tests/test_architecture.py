@@ -43,6 +43,10 @@ EDGES = (
 
 CLI = ("reconciler.cli",)
 
+# The use cases serve every front end: none of them may need a terminal's library.
+APP = ("reconciler.app",)
+APP_FORBIDDEN = ("click", "reconciler.cli", "reconciler.web")
+
 # What the command line must not import itself: it asks a use case instead.
 CLI_FORBIDDEN = ("reconciler.store", "reconciler.net", "reconciler.checks")
 
@@ -66,16 +70,10 @@ CORE_KNOWN_OFFENCES: frozenset[Pair] = frozenset(
 # the CLI; an entry goes when that use case moves behind the application layer.
 CLI_KNOWN_OFFENCES: frozenset[Pair] = frozenset(
     {
-        # Check options and the private-target switch are built from CLI options.
-        ("reconciler.cli.common", "reconciler.checks.live"),
-        ("reconciler.cli.planning", "reconciler.checks.live"),
-        # --resolve HOST:ADDRESS is parsed by the CLI with the resolver's own parser.
-        ("reconciler.cli.common", "reconciler.net.resolver"),
         # The CLI opens the store and hands it to the commands that read and write it.
         ("reconciler.cli.common", "reconciler.store.base"),
         ("reconciler.cli.common", "reconciler.store.open"),
         ("reconciler.cli.inbox", "reconciler.store.base"),
-        ("reconciler.cli.planning", "reconciler.store.base"),
     }
 )
 
@@ -216,6 +214,14 @@ def test_the_cli_imports_no_store_and_no_network() -> None:
     found = offences(CLI, CLI_FORBIDDEN)
     rule = "the command line reaches the store and the network only through a use case"
     message = new_offences(found, CLI_KNOWN_OFFENCES, rule)
+    assert not message, message
+
+
+def test_the_use_cases_import_no_front_end() -> None:
+    found = offences(APP, APP_FORBIDDEN)
+    assert {"reconciler.app.plan", "reconciler.app.apply"} <= {i.importer for i in all_imports()}
+    rule = "a use case returns values; the front end (click, the CLI, the web) shows them"
+    message = new_offences(found, frozenset(), rule)
     assert not message, message
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import service
+from reconciler.app.plan import PlanRequest
+from reconciler.app.plan import plan as make_plan
 from reconciler.checks.dialogue import Credentials, credentials_for
 from reconciler.desired.credential_env import CredentialPolicy, denied
 from reconciler.desired.loader import load
@@ -103,7 +104,7 @@ def test_plan_refuses_before_reading_the_store_or_checking(tmp_path: Path) -> No
     store = open_store(f"sqlite:///{store_file}")
     try:
         with pytest.raises(InputError) as raised:
-            service.plan(path, store, checks=None)
+            make_plan(PlanRequest(path, checks=None), store=store)
     finally:
         store.close()
     assert raised.value.diagnostics[0].location == Location(str(path), 8, 21)

@@ -29,6 +29,7 @@ def state(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'state.db'}"
 
 
+@pytest.mark.smoke
 def test_example_plan_apply_no_changes(tmp_path: Path, run_offline: Run) -> None:
     # The default store lives in .mailctl/ of the current folder, created on first apply.
     shutil.copytree(EXAMPLES, tmp_path / "examples")
@@ -55,30 +56,30 @@ def test_example_plan_apply_no_changes(tmp_path: Path, run_offline: Run) -> None
 
 
 def test_saved_plan_applies_exactly_and_goes_stale(
-    tmp_path: Path, state: str, run_offline: Run
+    tmp_path: Path, state: str, mailctl_offline: Run
 ) -> None:
     first = domains_file(tmp_path / "d.yaml", ["a.example", "b.example"])
     out = tmp_path / "plan.json"
-    assert run_offline("plan", str(first), "--state", state, "--out", str(out)).returncode == 0
+    assert mailctl_offline("plan", str(first), "--state", state, "--out", str(out)).returncode == 0
     document = json.loads(out.read_text())
     assert document["summary"]["create"] == 2
     # The file changes after the plan was saved: apply still applies the saved plan.
     domains_file(first, ["c.example"])
-    applied = run_offline("apply", str(out), "--state", state)
+    applied = mailctl_offline("apply", str(out), "--state", state)
     assert applied.returncode == 0, applied.stderr
-    shown = json.loads(run_offline("show", "--state", state, "--format", "json").stdout)
+    shown = json.loads(mailctl_offline("show", "--state", state, "--format", "json").stdout)
     assert sorted(shown["domains"]) == ["a.example", "b.example"]
     assert shown["serial"] == 1
     # Applying the same plan again: the store moved on, so it is stale (exit 4).
-    stale = run_offline("apply", str(out), "--state", state)
+    stale = mailctl_offline("apply", str(out), "--state", state)
     assert stale.returncode == 4
     assert "saved plan is stale" in stale.stderr
     assert "run mailctl plan again" in stale.stderr
 
 
-def test_edited_plan_is_refused(tmp_path: Path, state: str, run_offline: Run) -> None:
+def test_edited_plan_is_refused(tmp_path: Path, state: str, mailctl_offline: Run) -> None:
     out = tmp_path / "plan.json"
-    run_offline(
+    mailctl_offline(
         "plan",
         str(domains_file(tmp_path / "d.yaml", ["a.example"])),
         "--state",
@@ -89,28 +90,28 @@ def test_edited_plan_is_refused(tmp_path: Path, state: str, run_offline: Run) ->
     document = json.loads(out.read_text())
     document["target"]["domains"][0]["imap"]["port"] = 1
     out.write_text(json.dumps(document))
-    result = run_offline("apply", str(out), "--state", state)
+    result = mailctl_offline("apply", str(out), "--state", state)
     assert result.returncode == 1
     assert "plan checksum does not match its content" in result.stderr
     assert not (tmp_path / "state.db").exists()
 
 
 def test_apply_path_without_terminal_needs_auto_approve(
-    tmp_path: Path, state: str, run_offline: Run
+    tmp_path: Path, state: str, mailctl_offline: Run
 ) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example"])
-    result = run_offline("apply", str(path), "--state", state)
+    result = mailctl_offline("apply", str(path), "--state", state)
     assert result.returncode == 1
     assert "pass --auto-approve" in result.stderr
     assert not (tmp_path / "state.db").exists()
 
 
 def test_gates_block_with_exit_4_and_name_the_override(
-    tmp_path: Path, state: str, run_offline: Run
+    tmp_path: Path, state: str, mailctl_offline: Run
 ) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example"])
     assert (
-        run_offline(
+        mailctl_offline(
             "apply",
             str(path),
             "--state",
@@ -123,18 +124,18 @@ def test_gates_block_with_exit_4_and_name_the_override(
         "imap: {host: imap.a.example}", "imap: {host: imap.a.example, port: 143, security: none}"
     )
     path.write_text(weaker)
-    plan = run_offline("plan", str(path), "--state", state, "--out", str(tmp_path / "p.json"))
+    plan = mailctl_offline("plan", str(path), "--state", state, "--out", str(tmp_path / "p.json"))
     assert plan.returncode == 4
     assert "blocked by downgrade" in plan.stdout
     assert "--allow-downgrade" in plan.stdout
-    refused = run_offline("apply", str(tmp_path / "p.json"), "--state", state)
+    refused = mailctl_offline("apply", str(tmp_path / "p.json"), "--state", state)
     assert refused.returncode == 4
     assert (
         "blocked by gate downgrade: security downgrade: a.example: imap security ssl -> none"
         in (refused.stderr)
     )
     assert "to apply anyway: --allow-downgrade" in refused.stderr
-    allowed = run_offline(
+    allowed = mailctl_offline(
         "apply",
         str(tmp_path / "p.json"),
         "--state",
@@ -145,11 +146,11 @@ def test_gates_block_with_exit_4_and_name_the_override(
 
 
 def test_history_rollback_and_export_round_trip(
-    tmp_path: Path, state: str, run_offline: Run
+    tmp_path: Path, state: str, mailctl_offline: Run
 ) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example", "b.example"], ranges="192.0.2.0/28")
     assert (
-        run_offline(
+        mailctl_offline(
             "apply",
             str(path),
             "--state",
@@ -160,7 +161,7 @@ def test_history_rollback_and_export_round_trip(
     )
     domains_file(path, ["a.example", "c.example"], ranges="192.0.2.0/28")
     assert (
-        run_offline(
+        mailctl_offline(
             "apply",
             str(path),
             "--state",
@@ -169,33 +170,33 @@ def test_history_rollback_and_export_round_trip(
         ).returncode
         == 0
     )
-    history = json.loads(run_offline("history", "--state", state, "--format", "json").stdout)
+    history = json.loads(mailctl_offline("history", "--state", state, "--format", "json").stdout)
     assert [h["serial"] for h in history] == [1, 2]
     assert history[1]["summary"]["create"] == 1 and history[1]["summary"]["delete"] == 1
 
     out = tmp_path / "rollback.json"
-    rolled = run_offline("rollback", "--to", "1", "--state", state, "--out", str(out))
+    rolled = mailctl_offline("rollback", "--to", "1", "--state", state, "--out", str(out))
     assert rolled.returncode == 0, rolled.stderr
     assert "Plan: 1 to create, 0 to update, 1 to delete" in rolled.stdout
-    assert run_offline("apply", str(out), "--state", state).returncode == 0
-    shown = json.loads(run_offline("show", "--state", state, "--format", "json").stdout)
+    assert mailctl_offline("apply", str(out), "--state", state).returncode == 0
+    shown = json.loads(mailctl_offline("show", "--state", state, "--format", "json").stdout)
     assert sorted(shown["domains"]) == ["a.example", "b.example"]
     assert shown["serial"] == 3
-    kinds = json.loads(run_offline("history", "--state", state, "--format", "json").stdout)
+    kinds = json.loads(mailctl_offline("history", "--state", state, "--format", "json").stdout)
     assert kinds[-1]["kind"] == "rollback"
 
     exported = tmp_path / "exported.yaml"
-    assert run_offline("export", "--state", state, "--out", str(exported)).returncode == 0
-    replan = run_offline("plan", str(exported), "--state", state, "--detailed-exitcode")
+    assert mailctl_offline("export", "--state", state, "--out", str(exported)).returncode == 0
+    replan = mailctl_offline("plan", str(exported), "--state", state, "--detailed-exitcode")
     assert replan.returncode == 0, replan.stdout
 
 
 def test_drift_made_by_another_tool_shows_per_domain(
-    tmp_path: Path, state: str, run_offline: Run
+    tmp_path: Path, state: str, mailctl_offline: Run
 ) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example", "b.example"])
     assert (
-        run_offline(
+        mailctl_offline(
             "apply",
             str(path),
             "--state",
@@ -206,7 +207,7 @@ def test_drift_made_by_another_tool_shows_per_domain(
     )
     with sqlite3.connect(tmp_path / "state.db") as db:
         db.execute("UPDATE domains SET imap_port = 995 WHERE name = 'a.example'")
-    plan = run_offline("plan", str(path), "--state", state, "--format", "json")
+    plan = mailctl_offline("plan", str(path), "--state", state, "--format", "json")
     document = json.loads(plan.stdout)
     assert document["drift"] == [
         {
@@ -218,10 +219,12 @@ def test_drift_made_by_another_tool_shows_per_domain(
     assert [c["domain"] for c in document["changes"]] == ["a.example"]
 
 
-def test_bad_input_never_touches_the_store(tmp_path: Path, state: str, run_offline: Run) -> None:
+def test_bad_input_never_touches_the_store(
+    tmp_path: Path, state: str, mailctl_offline: Run
+) -> None:
     path = domains_file(tmp_path / "d.yaml", ["a.example"])
     assert (
-        run_offline(
+        mailctl_offline(
             "apply",
             str(path),
             "--state",
@@ -232,7 +235,7 @@ def test_bad_input_never_touches_the_store(tmp_path: Path, state: str, run_offli
     )
     before = (tmp_path / "state.db").read_bytes()
     path.write_text("version: 1\ndomains:\n  a.example:\n    imap: {host: x_y.example}\n")
-    result = run_offline("apply", str(path), "--state", state, "--auto-approve")
+    result = mailctl_offline("apply", str(path), "--state", state, "--auto-approve")
     assert result.returncode == 1
     assert f"{path}:4:" in result.stderr
     assert (tmp_path / "state.db").read_bytes() == before

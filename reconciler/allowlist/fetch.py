@@ -65,7 +65,7 @@ _PRIVATE_HINT = (
 
 @dataclass(frozen=True)
 class FetchOptions:
-    """How to fetch URL feeds; the names follow ``reconciler.checks.live.CheckOptions``.
+    """How to fetch URL feeds; the names follow ``reconciler.app.options.CheckOptions``.
 
     ``timeout`` bounds a whole fetch (resolve, connect, TLS, request, body), so a
     server that answers slowly cannot stall a plan. ``pinned`` maps host names to

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from reconciler import service
 from reconciler.cli.boundary import input_view, show_diagnostics
-from reconciler.cli.common import (
-    check_options,
-    check_options_from,
-    colour,
-    credential_policy,
-    plural,
-)
-from reconciler.cli.exitcodes import EXIT_CHECK_FAILED
+from reconciler.cli.common import check_options, colour, credential_policy, plural
 from reconciler.cli.progress import CheckProgress, describe
+
+if TYPE_CHECKING:
+    from reconciler.app.options import CheckOptions, Targets
 
 
 @click.command()
@@ -39,7 +34,13 @@ from reconciler.cli.progress import CheckProgress, describe
     help="text for people; json: the evidence of every endpoint.",
 )
 @check_options(skippable=False)
-def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None:
+def check(
+    path: Path,
+    domains: tuple[str, ...],
+    fmt: str,
+    checks: CheckOptions | None,
+    targets: Targets,
+) -> None:
     """Connect to the IMAP and SMTP servers of the domains at PATH and prove they work.
 
     Per endpoint: DNS, TCP, TLS (implicit, or STARTTLS, which must be offered: never a
@@ -55,12 +56,16 @@ def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None
       mailctl check domains.yaml
       mailctl check domains.yaml --domain example.com --format json
     """
-    options = check_options_from(params)
-    assert options is not None  # check has no --no-checks
+    from reconciler.app.check import CheckRequest
+    from reconciler.app.check import check as checking
+
+    assert checks is not None  # check has no --no-checks
     input_view(fmt, path)
+    request = CheckRequest(path, domains, checks, credential_policy())
     with CheckProgress() as progress:
-        evidence, loaded = service.check(path, domains, options, progress, credential_policy())
-    show_diagnostics(loaded.warnings, "text")
+        checked = checking(request, progress)
+    show_diagnostics(checked.warnings, "text")
+    evidence = checked.evidence
     if fmt == "json":
         click.echo(evidence.model_dump_json(indent=2))
     else:
@@ -78,5 +83,4 @@ def check(path: Path, domains: tuple[str, ...], fmt: str, **params: Any) -> None
         click.echo(
             f"{plural(total, 'endpoint')} checked: {total - failed} passed, {failed} failed."
         )
-    if evidence.status == "failed":
-        sys.exit(EXIT_CHECK_FAILED)
+    sys.exit(checked.status)

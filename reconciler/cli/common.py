@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -16,7 +17,9 @@ from reconciler.store.base import Store
 
 if TYPE_CHECKING:
     from reconciler.allowlist.fetch import FetchOptions
-    from reconciler.checks.live import CheckOptions
+    from reconciler.app.options import Targets
+
+Pinned = dict[str, list[str]]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,23 +64,22 @@ def lock_timeout_option(func: F) -> F:
 
 
 def gate_options(func: F) -> F:
-    """One --allow-… flag per gate that has an override; collected into ``lifted``."""
+    """One --allow-… flag per gate that has an override; the command receives the gates
+    they lift as ``lifted: frozenset[str]``."""
     from reconciler.plan.gates import OVERRIDES
+
+    names = {gate: f"lift_{gate.replace('-', '_')}" for gate in OVERRIDES}
+
+    @functools.wraps(func)
+    def command(*args: Any, **params: Any) -> Any:
+        lifted = frozenset(gate for gate, name in names.items() if params.pop(name))
+        return func(*args, lifted=lifted, **params)
 
     for gate, flag in sorted(OVERRIDES.items(), reverse=True):
-        func = click.option(
-            flag,
-            f"lift_{gate.replace('-', '_')}",
-            is_flag=True,
-            help=f"Apply even though the {gate} gate blocks.",
-        )(func)
-    return func
-
-
-def lifted_gates(params: dict[str, Any]) -> frozenset[str]:
-    from reconciler.plan.gates import OVERRIDES
-
-    return frozenset(g for g in OVERRIDES if params.pop(f"lift_{g.replace('-', '_')}", False))
+        command = click.option(
+            flag, names[gate], is_flag=True, help=f"Apply even though the {gate} gate blocks."
+        )(command)
+    return cast(F, command)
 
 
 @contextmanager
@@ -94,16 +96,12 @@ def opened_store(state_url: str | None) -> Iterator[Store]:
 def _pin(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, list[str]]:
-    from reconciler.net.resolver import PinProblem, parse_pin
+    from reconciler.app.options import PinError, pins
 
-    pinned: dict[str, list[str]] = {}
-    for value in values:
-        try:
-            host, address = parse_pin(value)
-        except PinProblem as problem:
-            raise click.BadParameter(str(problem)) from None
-        pinned.setdefault(host, []).append(address)
-    return pinned
+    try:
+        return pins(values)
+    except PinError as problem:
+        raise click.BadParameter(str(problem)) from None
 
 
 def target_options(func: F) -> F:
@@ -142,64 +140,69 @@ def feed_timeout_option(func: F) -> F:
     )(func)
 
 
-def fetch_options_from(params: dict[str, Any]) -> FetchOptions:
-    """The feed download options; reads the shared target options without taking them."""
-    from reconciler.allowlist.fetch import FetchOptions
-    from reconciler.checks.live import allow_private_from_env
+def targets_from(allow_private_targets: bool, ca_file: Path | None, pinned: Pinned) -> Targets:
+    """The targets the user allowed: --allow-private-targets (or its variable), the CA
+    file and the --resolve pins."""
+    from reconciler.app.options import Targets, allow_private_from_env
 
-    return FetchOptions(
-        timeout=params.pop("feed_timeout"),
-        allow_private=params["allow_private_targets"] or allow_private_from_env(os.environ),
-        ca_file=params["ca_file"],
-        pinned=params["pinned"],
-    )
+    allow = allow_private_targets or allow_private_from_env(os.environ)
+    return Targets(allow_private=allow, ca_file=ca_file, pinned=pinned)
+
+
+def fetch_options_from(params: dict[str, Any]) -> FetchOptions:
+    """The feed download options of a command taking :func:`target_options` and
+    :func:`feed_timeout_option` as plain parameters."""
+    targets = targets_from(params["allow_private_targets"], params["ca_file"], params["pinned"])
+    return targets.fetch(timeout=params.pop("feed_timeout"))
 
 
 def check_options(*, skippable: bool) -> Callable[[F], F]:
-    """Options of the live checks (and of feed downloads); ``skippable`` adds --no-checks."""
+    """Options of the live checks (and of feed downloads); ``skippable`` adds --no-checks.
+    The command receives ``checks: CheckOptions | None`` (None: --no-checks) and
+    ``targets: Targets`` (for feed downloads)."""
 
     def decorate(func: F) -> F:
-        func = target_options(func)
-        func = click.option(
+        @functools.wraps(func)
+        def command(
+            *args: Any,
+            allow_private_targets: bool,
+            ca_file: Path | None,
+            pinned: Pinned,
+            check_deadline: float,
+            check_pool: int,
+            no_checks: bool = False,
+            **params: Any,
+        ) -> Any:
+            targets = targets_from(allow_private_targets, ca_file, pinned)
+            checks = None if no_checks else targets.checks(deadline=check_deadline, pool=check_pool)
+            return func(*args, checks=checks, targets=targets, **params)
+
+        decorated = target_options(command)
+        decorated = click.option(
             "--check-pool",
             type=click.IntRange(min=1, max=512),
             default=32,
             show_default=True,
             help="Endpoints checked at once (never more than 5 connections to one server).",
-        )(func)
-        func = click.option(
+        )(decorated)
+        decorated = click.option(
             "--check-deadline",
             type=click.FloatRange(min=1, max=300),
             default=30.0,
             show_default=True,
             metavar="SECONDS",
             help="Total time one endpoint's check may take; every step also has a timeout.",
-        )(func)
+        )(decorated)
         if skippable:
-            func = click.option(
+            decorated = click.option(
                 "--no-checks",
                 is_flag=True,
                 help="Skip the live checks. The plan records it, and apply then refuses "
                 "it unless --allow-unchecked.",
-            )(func)
-        return func
+            )(decorated)
+        return cast(F, decorated)
 
     return decorate
-
-
-def check_options_from(params: dict[str, Any]) -> CheckOptions | None:
-    """Pop the check options out of a command's parameters (None: --no-checks)."""
-    from reconciler.checks.live import CheckOptions, allow_private_from_env
-
-    skip = params.pop("no_checks", False)
-    options = CheckOptions(
-        allow_private=params.pop("allow_private_targets") or allow_private_from_env(os.environ),
-        ca_file=params.pop("ca_file"),
-        deadline=params.pop("check_deadline"),
-        pool=params.pop("check_pool"),
-        pinned=params.pop("pinned"),
-    )
-    return None if skip else options
 
 
 def check_origin(origin: str, path: Path | None) -> None:

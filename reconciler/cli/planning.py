@@ -1,4 +1,5 @@
-"""``mailctl plan``, ``mailctl apply`` and ``mailctl rollback``."""
+"""``mailctl plan``, ``mailctl apply`` and ``mailctl rollback``: parse, call one use
+case of ``reconciler.app``, show its result, exit with its status."""
 
 from __future__ import annotations
 
@@ -9,61 +10,27 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reconciler import identity, service
+from reconciler import identity
 from reconciler.allowlist.formats import Format
-from reconciler.cli.allowlist import format_option, write_allowlists
+from reconciler.app.rollback import MAX_SERIAL
+from reconciler.cli.allowlist import format_option
 from reconciler.cli.boundary import input_view, show_diagnostics
 from reconciler.cli.common import (
     check_options,
-    check_options_from,
-    colour,
     credential_policy,
     feed_timeout_option,
-    fetch_options_from,
     gate_options,
-    lifted_gates,
     lock_timeout_option,
-    opened_store,
-    plural,
     state_option,
 )
-from reconciler.cli.exitcodes import EXIT_ERROR, EXIT_OK
+from reconciler.cli.plan_views import Review, render, saved, say_applied, say_published, told
 from reconciler.cli.progress import CheckProgress
-from reconciler.errors import MailctlError
-from reconciler.output.atomic import write_atomic
-from reconciler.plan import status
-from reconciler.plan.document import Checks, PlanDocument
-from reconciler.plan.signing import PlanKey, key_from_env
-from reconciler.render import plan_github, plan_markdown, plan_text
-from reconciler.store.base import MAX_SERIAL, Store
+from reconciler.plan.signing import key_from_env
 
 if TYPE_CHECKING:
-    from reconciler.checks.live import CheckOptions
+    from reconciler.app.options import CheckOptions, Targets
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
-
-
-def render(document: PlanDocument, fmt: str) -> str:
-    """The plan in ``fmt``, ending in exactly one new line."""
-    if fmt == "json":
-        return document.to_json()
-    if fmt == "markdown":
-        text = plan_markdown.render(document)
-    elif fmt == "github":
-        text = plan_github.render(document)
-    else:
-        text = plan_text.render(document, colour=colour(sys.stdout))
-    return text.rstrip("\n") + "\n" if text else ""
-
-
-def _save(document: PlanDocument, out: Path | None) -> None:
-    if out is None:
-        return
-    try:
-        write_atomic(out, document.to_json().encode())
-    except OSError as exc:
-        raise MailctlError(f"cannot write the plan to {out}: {exc.strerror}") from None
-    click.echo(f"Saved the plan to {out}; apply it with: mailctl apply {out}", err=True)
 
 
 def _output_options(func: Any) -> Any:
@@ -101,7 +68,10 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     state_url: str | None,
-    **overrides: Any,
+    feed_timeout: float,
+    checks: CheckOptions | None,
+    targets: Targets,
+    lifted: frozenset[str],
 ) -> None:
     """Show what applying the domains file (or folder) at PATH would change.
 
@@ -117,19 +87,26 @@ def plan(
       mailctl plan domains/ --out plan.json --format markdown > comment.md
       mailctl plan domains.yaml --detailed-exitcode   # 0 none, 2 changes
     """
-    lifted = lifted_gates(overrides)
-    fetch = fetch_options_from(overrides)
-    options = check_options_from(overrides)
-    key = key_from_env(os.environ)
+    from reconciler.app.plan import PlanRequest
+    from reconciler.app.plan import plan as planning
+
     input_view(fmt, path)
-    with opened_store(state_url) as store, CheckProgress() as progress:
-        document, loaded = service.plan(
-            path, store, lifted, options, progress, fetch, credential_policy(), key=key
-        )
-    show_diagnostics(loaded.warnings, "github" if fmt == "github" else "text")
-    click.echo(render(document, fmt), nl=False)
-    _save(document, out)
-    sys.exit(status.exit_status(document, detailed=detailed_exitcode))
+    request = PlanRequest(
+        path=path,
+        state_url=state_url,
+        lifted=lifted,
+        checks=checks,
+        fetch=targets.fetch(timeout=feed_timeout),
+        credentials=credential_policy(),
+        key=key_from_env(os.environ),
+        out=out,
+    )
+    with CheckProgress() as progress:
+        planned = planning(request, progress=progress)
+    show_diagnostics(planned.warnings, "github" if fmt == "github" else "text")
+    click.echo(render(planned.document, fmt), nl=False)
+    saved(planned)
+    sys.exit(planned.status(detailed=detailed_exitcode))
 
 
 @click.command()
@@ -166,7 +143,10 @@ def apply(
     formats: tuple[Format, ...],
     state_url: str | None,
     lock_timeout: float,
-    **overrides: Any,
+    feed_timeout: float,
+    checks: CheckOptions | None,
+    targets: Targets,
+    lifted: frozenset[str],
 ) -> None:
     """Apply a saved plan (a .json file from mailctl plan --out), or plan and apply PATH.
 
@@ -185,109 +165,51 @@ def apply(
       mailctl apply plan.json
       mailctl apply domains.yaml --auto-approve --actor ci
     """
-    lifted = lifted_gates(overrides)
-    fetch = fetch_options_from(overrides)
-    options = check_options_from(overrides)
+    from reconciler.app import apply as applying
+    from reconciler.app.publish import Publish
+
     who = identity.actor(actor)
-    key = key_from_env(os.environ)
-    fresh = None
-    with opened_store(state_url) as store, CheckProgress() as progress:
-        if source.suffix == ".json" and source.is_file():
-            document = service.read_plan(source, key)
-            fresh = _recheck(document, key, options, max_check_age, progress)
-        else:
-            input_view("text", source)
-            document, loaded = service.plan(
-                source, store, lifted, options, progress, fetch, credential_policy()
-            )
-            show_diagnostics(loaded.warnings, "text")
-            click.echo(render(document, "text"), nl=False)
-            if not document.has_changes():
-                _publish(store, allowlist_dir, formats)
-                sys.exit(EXIT_OK)
-            refused = status.exit_status(document)
-            if refused != EXIT_OK:
-                sys.exit(refused)  # shown above, with the flag that lifts each gate
-            _confirm(auto_approve, store.display_url)
-            fresh = document.checks  # just run, in this process
-        result = service.apply(
-            document,
-            store,
+    commit = identity.commit(Path.cwd())
+    publish = None if allowlist_dir is None else Publish(allowlist_dir, formats)
+    if source.suffix == ".json" and source.is_file():
+        request = applying.ApplyPlanRequest(
+            plan=source,
             actor=who,
-            commit=identity.commit(Path.cwd()),
+            commit=commit,
+            state_url=state_url,
             lifted=lifted,
             lock_timeout=lock_timeout,
-            fresh_checks=fresh,
-            key=key,
+            checks=checks,
+            max_check_age=max_check_age,
+            key=key_from_env(os.environ),
+            publish=publish,
         )
-        if result.serial is None:
-            click.echo("No changes to apply.")
-        else:
-            summary = result.summary
-            ranges = plural(summary.ranges_added + summary.ranges_removed, "range change")
-            click.echo(
-                f"Applied: serial {result.serial} ({summary.create} created, "
-                f"{summary.update} updated, {summary.delete} deleted, {ranges})."
-            )
-        _publish(store, allowlist_dir, formats)
-
-
-def _recheck(
-    document: PlanDocument,
-    key: PlanKey | None,
-    options: CheckOptions | None,
-    max_age: float,
-    progress: CheckProgress,
-) -> Checks | None:
-    """Fresh evidence for a saved plan whose own is not authentic or too old; says why."""
-    again = service.recheck(document, key, options, max_age, progress)
-    if not again.reason:
-        return None
-    if again.checks is None:
-        click.echo(
-            f"The plan's live checks are not used: {again.reason}; with --no-checks "
-            "they are not checked again.",
-            err=True,
-        )
-        return None
-    verdict = "failed" if again.checks.status == "failed" else "passed"
-    click.echo(
-        f"The plan's live checks are not used: {again.reason}; its changed endpoints "
-        f"were checked again: {verdict}.",
-        err=True,
+        with CheckProgress() as progress:
+            applied = applying.apply_plan(request, progress=progress, told=told)
+        say_applied(applied)
+        sys.exit(applied.status)
+    input_view("text", source)
+    asked = applying.ApplyPathRequest(
+        path=source,
+        actor=who,
+        commit=commit,
+        state_url=state_url,
+        lifted=lifted,
+        lock_timeout=lock_timeout,
+        checks=checks,
+        fetch=targets.fetch(timeout=feed_timeout),
+        credentials=credential_policy(),
+        publish=publish,
     )
-    return again.checks
-
-
-def _publish(store: Store, out: Path | None, formats: tuple[Format, ...]) -> None:
-    """Write the stored state's allowlists into ``out`` (when given). The store is
-    already written: a failure here says so, and mailctl allowlist can be run again."""
-    if out is None:
-        return
-    if store.read().lineage is None:
-        click.echo("No allowlists written: the store is empty.")
-        return
-    try:
-        write_allowlists(service.stored_allowlist(store), out, formats)
-    except MailctlError as exc:
-        again = f"mailctl allowlist --out {out} --format {','.join(f.name for f in formats)}"
-        raise MailctlError(
-            f"the store is as applied, but writing the allowlists failed: {exc}; once "
-            f"that is mended, write them with: {again} (and the same --state)"
-        ) from exc
-
-
-def _confirm(auto_approve: bool, where: str) -> None:
-    if auto_approve:
-        return
-    if not sys.stdin.isatty():
-        raise MailctlError(
-            "refusing to apply without confirmation: no terminal to ask on; "
-            "pass --auto-approve, or apply a saved plan"
-        )
-    if not click.confirm(f"Apply these changes to {where}?", default=False):
+    with CheckProgress() as progress:
+        result = applying.apply_path(asked, Review(auto_approve), progress=progress)
+    if result.declined:
         click.echo("Nothing applied.", err=True)
-        sys.exit(EXIT_ERROR)
+    elif result.applied is not None:
+        say_applied(result.applied)
+    else:
+        say_published(result.published)
+    sys.exit(result.status)
 
 
 @click.command()
@@ -309,7 +231,9 @@ def rollback(
     fmt: str,
     detailed_exitcode: bool,
     state_url: str | None,
-    **overrides: Any,
+    checks: CheckOptions | None,
+    targets: Targets,
+    lifted: frozenset[str],
 ) -> None:
     """Plan a return to the state recorded at SERIAL.
 
@@ -320,11 +244,19 @@ def rollback(
     Example:
       mailctl rollback --to 12 --out rollback.json && mailctl apply rollback.json
     """
-    lifted = lifted_gates(overrides)
-    options = check_options_from(overrides)
-    key = key_from_env(os.environ)
-    with opened_store(state_url) as store, CheckProgress() as progress:
-        document = service.rollback(store, serial, lifted, options, progress, key)
-    click.echo(render(document, fmt), nl=False)
-    _save(document, out)
-    sys.exit(status.exit_status(document, detailed=detailed_exitcode))
+    from reconciler.app.rollback import RollbackRequest
+    from reconciler.app.rollback import rollback as rolling_back
+
+    request = RollbackRequest(
+        serial=serial,
+        state_url=state_url,
+        lifted=lifted,
+        checks=checks,
+        key=key_from_env(os.environ),
+        out=out,
+    )
+    with CheckProgress() as progress:
+        planned = rolling_back(request, progress=progress)
+    click.echo(render(planned.document, fmt), nl=False)
+    saved(planned)
+    sys.exit(planned.status(detailed=detailed_exitcode))

@@ -23,7 +23,7 @@ def describe(result: CheckResult) -> str:
 
 
 class CheckProgress:
-    """A ``reconciler.checks.live.Progress``: ``start(total)``, then one call per result."""
+    """A ``reconciler.app.options.Progress``: ``start(total)``, then one call per result."""
 
     def __init__(self) -> None:
         self._bar: Any = None

@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from reconciler import service
+from reconciler.app import planfile
 from reconciler.cli.common import opened_store, state_option
 from reconciler.plan.document import PlanDocument
 from reconciler.render import ci_report, plan_text
@@ -31,7 +31,7 @@ from reconciler.render import ci_report, plan_text
 
 def _plan(out: Path) -> PlanDocument | None:
     path = out / "plan.json"
-    return service.read_plan(path) if path.is_file() else None
+    return planfile.read(path) if path.is_file() else None
 
 
 def _text(path: Path) -> str:

@@ -13,6 +13,8 @@ from reconciler import service
 from reconciler.allowlist.feeds import read_feed
 from reconciler.allowlist.fetch import FetchOptions
 from reconciler.allowlist.resolve import resolve_feeds
+from reconciler.app.plan import PlanRequest
+from reconciler.app.plan import plan as make_plan
 from reconciler.desired.loader import load
 from reconciler.errors import InputError, Location, MailctlError
 from reconciler.store.open import open_store
@@ -100,7 +102,7 @@ def test_plan_and_allowlist_preview_write_nothing(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{store_file}")
     try:
         with pytest.raises(InputError, match=r"collapse to ::/0"):
-            service.plan(path, store, checks=None)
+            make_plan(PlanRequest(path, checks=None), store=store)
         with pytest.raises(InputError, match=r"collapse to ::/0"):
             service.desired_allowlist(path, store, None)
     finally:

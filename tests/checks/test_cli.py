@@ -38,6 +38,7 @@ def live(pki: Pki) -> list[str]:
     return [*PINS, "--allow-private-targets", "--ca-file", str(pki.ca_file)]
 
 
+@pytest.mark.smoke
 def test_check_passes_against_real_servers(
     tmp_path: Path, dovecots: Dovecots, smtp_port: int, pki: Pki, run_mailctl: Run
 ) -> None:
@@ -51,22 +52,22 @@ def test_check_passes_against_real_servers(
 
 
 def test_loopback_is_refused_without_the_flag(
-    tmp_path: Path, dovecots: Dovecots, smtp_port: int, pki: Pki, run_mailctl: Run
+    tmp_path: Path, dovecots: Dovecots, smtp_port: int, pki: Pki, mailctl: Run
 ) -> None:
     path = domains(tmp_path / "d.yaml", dovecots.good.tls_port, smtp_port)
-    result = run_mailctl("check", str(path), *PINS, "--ca-file", str(pki.ca_file))
+    result = mailctl("check", str(path), *PINS, "--ca-file", str(pki.ca_file))
     assert result.returncode == 3
     assert "refused at guard" in result.stdout
     assert "127.0.0.1 (loopback address)" in result.stdout
 
 
 def test_plan_records_evidence_and_exits_3_when_a_check_fails(
-    tmp_path: Path, dovecots: Dovecots, smtp_port: int, pki: Pki, run_mailctl: Run
+    tmp_path: Path, dovecots: Dovecots, smtp_port: int, pki: Pki, mailctl: Run
 ) -> None:
     state = f"sqlite:///{tmp_path / 'state.db'}"
     good = domains(tmp_path / "good.yaml", dovecots.good.tls_port, smtp_port)
     out = tmp_path / "plan.json"
-    plan = run_mailctl(
+    plan = mailctl(
         "plan",
         str(good),
         "--state",
@@ -85,58 +86,52 @@ def test_plan_records_evidence_and_exits_3_when_a_check_fails(
     assert "IMAP4REV1" in [c.upper() for c in imap["capabilities"]]
 
     bad = domains(tmp_path / "bad.yaml", dovecots.self_signed.tls_port, smtp_port)
-    failed = run_mailctl("plan", str(bad), "--state", state, *live(pki))
+    failed = mailctl("plan", str(bad), "--state", state, *live(pki))
     assert failed.returncode == 3, failed.stdout + failed.stderr
     assert "certificate is self-signed" in failed.stdout + failed.stderr
 
 
 def test_apply_gate_needs_checked_changes(
-    tmp_path: Path, dovecots: Dovecots, smtp_port: int, pki: Pki, run_mailctl: Run
+    tmp_path: Path, dovecots: Dovecots, smtp_port: int, pki: Pki, mailctl: Run
 ) -> None:
     state = f"sqlite:///{tmp_path / 'state.db'}"
     path = domains(tmp_path / "d.yaml", dovecots.good.tls_port, smtp_port)
     unchecked = tmp_path / "unchecked.json"
     assert (
-        run_mailctl(
+        mailctl(
             "plan", str(path), "--state", state, "--no-checks", "--out", str(unchecked)
         ).returncode
         == 4  # its apply is refused below, so the plan says so already
     )
-    refused = run_mailctl("apply", str(unchecked), "--state", state)
+    refused = mailctl("apply", str(unchecked), "--state", state)
     assert refused.returncode == 4
     assert "blocked by gate checks" in refused.stderr
     assert "--allow-unchecked" in refused.stderr
 
     checked = tmp_path / "checked.json"
     assert (
-        run_mailctl(
-            "plan", str(path), "--state", state, "--out", str(checked), *live(pki)
-        ).returncode
+        mailctl("plan", str(path), "--state", state, "--out", str(checked), *live(pki)).returncode
         == 0
     )
     # An old plan is checked again before it is applied (here: any age is too old).
-    applied = run_mailctl(
-        "apply", str(checked), "--state", state, "--max-check-age", "0", *live(pki)
-    )
+    applied = mailctl("apply", str(checked), "--state", state, "--max-check-age", "0", *live(pki))
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert applied.stderr.count("check ") == 2  # the re-check's progress lines
 
 
 def test_an_old_plan_whose_server_broke_is_refused(
-    tmp_path: Path, dovecots: Dovecots, pki: Pki, run_mailctl: Run
+    tmp_path: Path, dovecots: Dovecots, pki: Pki, mailctl: Run
 ) -> None:
     state = f"sqlite:///{tmp_path / 'state.db'}"
     with servers.smtp_server(starttls=pki.good) as port:
         path = domains(tmp_path / "d.yaml", dovecots.good.tls_port, port)
         out = tmp_path / "plan.json"
         assert (
-            run_mailctl(
-                "plan", str(path), "--state", state, "--out", str(out), *live(pki)
-            ).returncode
+            mailctl("plan", str(path), "--state", state, "--out", str(out), *live(pki)).returncode
             == 0
         )
     # The SMTP server is gone now; re-checked at apply, the plan no longer holds.
-    refused = run_mailctl("apply", str(out), "--state", state, "--max-check-age", "0", *live(pki))
+    refused = mailctl("apply", str(out), "--state", state, "--max-check-age", "0", *live(pki))
     assert refused.returncode == 4, refused.stdout + refused.stderr
     assert "blocked by gate checks" in refused.stderr
     assert f"smtp://smtp.test.example:{port}/starttls" in refused.stderr

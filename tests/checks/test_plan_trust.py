@@ -13,8 +13,12 @@ from typing import Any
 
 import pytest
 
-from reconciler import service
-from reconciler.checks.live import CheckOptions
+from reconciler.app import planfile
+from reconciler.app.apply import Applied, GateBlocked, apply_document
+from reconciler.app.options import CheckOptions
+from reconciler.app.plan import PlanRequest
+from reconciler.app.plan import plan as make_plan
+from reconciler.app.recheck import Recheck, recheck
 from reconciler.plan.document import PlanDocument
 from reconciler.plan.evidence import CheckResult
 from reconciler.plan.signing import PLAN_KEY_ENV, PlanKey, SignatureMismatch
@@ -69,8 +73,8 @@ def domains(tmp_path: Path, imap: tuple[str, int], smtp_port: int) -> Path:
     return path
 
 
-def apply(document: PlanDocument, store: Store, **more: Any) -> service.Applied:
-    return service.apply(document, store, actor="test", commit=None, **more)
+def apply(document: PlanDocument, store: Store, **more: Any) -> Applied:
+    return apply_document(document, store, actor="test", commit=None, **more)
 
 
 def passed_everywhere(document: PlanDocument) -> PlanDocument:
@@ -90,35 +94,35 @@ def test_a_host_change_whose_checks_were_rewritten_as_passed_is_checked_again(
 ) -> None:
     with servers.smtp_server(starttls=pki.good) as smtp_port:
         good = domains(tmp_path, ("imap.test.example", dovecots.good.tls_port), smtp_port)
-        first, _ = service.plan(good, store, checks=options(pki))
+        first = make_plan(PlanRequest(good, checks=options(pki)), store=store).document
         assert first.checks.status == "passed"
         assert apply(first, store, fresh_checks=first.checks).serial == 1
 
         # The pull request moves IMAP to a host where nothing listens.
         dead = servers.closed_port()
         moved = domains(tmp_path, ("imap.moved.example", dead), smtp_port)
-        honest, _ = service.plan(moved, store, checks=options(pki))
+        honest = make_plan(PlanRequest(moved, checks=options(pki)), store=store).document
         assert honest.checks.status == "failed"
         lying = passed_everywhere(honest)
         path = tmp_path / "plan.json"
         path.write_text(lying.to_json())
-        document = service.read_plan(path)  # the re-sealed checksum holds
+        document = planfile.read(path)  # the re-sealed checksum holds
 
         # The plan's evidence alone never passes the gate: it is not authenticated.
-        with pytest.raises(service.GateBlocked) as untrusted:
+        with pytest.raises(GateBlocked) as untrusted:
             apply(document, store)
         assert [v.gate for v in untrusted.value.verdicts] == ["checks"]
         assert "the plan's own results are not trusted" in untrusted.value.verdicts[0].message
 
         # What `mailctl apply` does: check the changed endpoints again, then apply.
         seen = Recorder()
-        again = service.recheck(document, None, options(pki), HOUR, seen)
+        again = recheck(document, None, options(pki), HOUR, seen)
         assert again.reason == (
             f"{PLAN_KEY_ENV} is not set, so the plan's signature cannot be verified"
         )
         assert again.checks is not None and again.checks.status == "failed"
         assert len(seen.results) == 2  # both endpoints of shop.example, for real
-        with pytest.raises(service.GateBlocked) as refused:
+        with pytest.raises(GateBlocked) as refused:
             apply(document, store, fresh_checks=again.checks)
         (checks,) = refused.value.verdicts
         assert checks.gate == "checks"
@@ -132,12 +136,12 @@ def test_a_signed_plan_whose_checks_were_rewritten_is_refused_as_tampered(
 ) -> None:
     dead = servers.closed_port()
     path = domains(tmp_path, ("imap.test.example", dovecots.good.tls_port), dead)
-    honest, _ = service.plan(path, store, checks=options(pki), key=KEY)
+    honest = make_plan(PlanRequest(path, checks=options(pki), key=KEY), store=store).document
     assert honest.checks.status == "failed" and honest.signature is not None
     lying = passed_everywhere(honest)  # the signature is kept; it no longer matches
     seen = Recorder()
     with pytest.raises(SignatureMismatch, match="changed after it was signed"):
-        service.recheck(lying, KEY, options(pki), HOUR, seen)
+        recheck(lying, KEY, options(pki), HOUR, seen)
     assert seen.results == []  # refused, not quietly checked again
     with pytest.raises(SignatureMismatch):
         apply(lying, store, key=KEY, lifted={"checks"})
@@ -149,8 +153,8 @@ def test_a_signed_plan_applies_on_its_own_evidence_and_an_unsigned_one_is_rechec
 ) -> None:
     with servers.smtp_server(starttls=pki.good) as smtp_port:
         path = domains(tmp_path, ("imap.test.example", dovecots.good.tls_port), smtp_port)
-        signed, _ = service.plan(path, store, checks=options(pki), key=KEY)
-        unsigned, _ = service.plan(path, store, checks=options(pki))
+        signed = make_plan(PlanRequest(path, checks=options(pki), key=KEY), store=store).document
+        unsigned = make_plan(PlanRequest(path, checks=options(pki)), store=store).document
     assert signed.checks.status == unsigned.checks.status == "passed"
     # The SMTP server is gone now: any check of it again would fail.
 
@@ -160,18 +164,18 @@ def test_a_signed_plan_applies_on_its_own_evidence_and_an_unsigned_one_is_rechec
         (None, f"{PLAN_KEY_ENV} is not set, so the plan's signature cannot be verified"),
     ):
         seen = Recorder()
-        again = service.recheck(unsigned, key, options(pki), HOUR, seen)
+        again = recheck(unsigned, key, options(pki), HOUR, seen)
         assert again.reason == why and len(seen.results) == 2
         assert again.checks is not None and again.checks.status == "failed"
-        with pytest.raises(service.GateBlocked, match=f"smtp.test.example:{smtp_port}"):
+        with pytest.raises(GateBlocked, match=f"smtp.test.example:{smtp_port}"):
             apply(unsigned, store, fresh_checks=again.checks, key=key)
 
     # Signed and recent: trusted as it is, no connection made, applied.
     seen = Recorder()
-    assert service.recheck(signed, KEY, options(pki), HOUR, seen) == service.Recheck(None, "")
+    assert recheck(signed, KEY, options(pki), HOUR, seen) == Recheck(None, "")
     assert seen.results == []
     # Signed but older than --max-check-age: checked again, as before.
-    old = service.recheck(signed, KEY, options(pki), 0.0)
+    old = recheck(signed, KEY, options(pki), 0.0)
     assert (
         old.reason.startswith("the plan's live checks are ") and "--max-check-age 0" in old.reason
     )
@@ -187,16 +191,16 @@ def test_an_unsigned_plan_rechecked_against_live_servers_applies(
 ) -> None:
     with servers.smtp_server(starttls=pki.good) as smtp_port:
         path = domains(tmp_path, ("imap.test.example", dovecots.good.tls_port), smtp_port)
-        unsigned, _ = service.plan(path, store, checks=options(pki))
+        unsigned = make_plan(PlanRequest(path, checks=options(pki)), store=store).document
         seen = Recorder()
-        again = service.recheck(unsigned, KEY, options(pki), HOUR, seen)
+        again = recheck(unsigned, KEY, options(pki), HOUR, seen)
         assert again.checks is not None and again.checks.status == "passed"
         assert sorted(r.target.protocol for r in seen.results) == ["imap", "smtp"]
         assert apply(unsigned, store, fresh_checks=again.checks, key=KEY).serial == 1
 
 
 def test_mailctl_signs_with_the_key_from_the_environment_and_never_shows_it(
-    tmp_path: Path, dovecots: Dovecots, pki: Pki, run_mailctl: Run
+    tmp_path: Path, dovecots: Dovecots, pki: Pki, mailctl: Run
 ) -> None:
     """The one run of the real command: plan and apply read MAILCTL_PLAN_KEY."""
     secret = "a-shared-plan-key-of-forty-bytes-0123456"
@@ -208,17 +212,17 @@ def test_mailctl_signs_with_the_key_from_the_environment_and_never_shows_it(
     out = tmp_path / "plan.json"
     with servers.smtp_server(starttls=pki.good) as smtp_port:
         path = domains(tmp_path, ("imap.test.example", dovecots.good.tls_port), smtp_port)
-        made = run_mailctl(
+        made = mailctl(
             "plan", str(path), *state, "--out", str(out), *live, env={PLAN_KEY_ENV: secret}
         )
     assert made.returncode == 0, made.stdout + made.stderr
-    short = run_mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: "too-short"})
+    short = mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: "too-short"})
     assert short.returncode == 1
     assert f"{PLAN_KEY_ENV} is too short (9 bytes" in short.stderr
-    other = run_mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: "x" * 32})
+    other = mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: "x" * 32})
     assert other.returncode == 1 and "signed with another key" in other.stderr
     # The SMTP server is gone: applied on the signed plan's own evidence, no re-check.
-    applied = run_mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: secret})
+    applied = mailctl("apply", str(out), *state, *live, env={PLAN_KEY_ENV: secret})
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "Applied: serial 1 (1 created" in applied.stdout
     assert "check " not in applied.stderr and "not used" not in applied.stderr

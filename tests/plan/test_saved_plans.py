@@ -13,7 +13,11 @@ from typing import Any
 
 import pytest
 
-from reconciler import service
+from reconciler.app import planfile
+from reconciler.app.apply import Applied, GateBlocked, apply_document
+from reconciler.app.plan import PlanRequest
+from reconciler.app.plan import plan as make_plan
+from reconciler.app.recheck import Recheck, recheck
 from reconciler.desired.state import state_checksum
 from reconciler.errors import InputError, MailctlError
 from reconciler.plan.document import PlanDocument
@@ -68,15 +72,14 @@ def planned(tmp_path: Path, store: Store) -> Planner:
     def plan(text: str, key: PlanKey | None = None) -> PlanDocument:
         path = tmp_path / "domains.yaml"
         path.write_text(text)
-        document, _ = service.plan(path, store, checks=None, key=key)
-        return document
+        return make_plan(PlanRequest(path, checks=None, key=key), store=store).document
 
     return plan
 
 
-def applied(document: PlanDocument, store: Store, **options: Any) -> service.Applied:
+def applied(document: PlanDocument, store: Store, **options: Any) -> Applied:
     options.setdefault("lifted", {"checks"})
-    return service.apply(document, store, actor="test", commit=None, **options)
+    return apply_document(document, store, actor="test", commit=None, **options)
 
 
 def seed(planned: Planner, store: Store, text: str) -> None:
@@ -102,7 +105,7 @@ def fingerprint(store: Store) -> tuple[int, str]:
     return state.serial, state_checksum(state)
 
 
-def blocked_gates(excinfo: pytest.ExceptionInfo[service.GateBlocked]) -> dict[str, str]:
+def blocked_gates(excinfo: pytest.ExceptionInfo[GateBlocked]) -> dict[str, str]:
     return {v.gate: v.message for v in excinfo.value.verdicts}
 
 
@@ -119,9 +122,9 @@ def test_a_downgrade_with_its_classification_emptied_and_resealed_is_still_gated
         for verdict in data["gates"]:
             verdict["passed"] = True
 
-    lying = service.read_plan(saved(tmp_path, forged(honest, hide)))  # the checksum holds
+    lying = planfile.read(saved(tmp_path, forged(honest, hide)))  # the checksum holds
     before = fingerprint(store)
-    with pytest.raises(service.GateBlocked) as refused:
+    with pytest.raises(GateBlocked) as refused:
         applied(lying, store)
     assert blocked_gates(refused) == {
         "downgrade": "security downgrade: a.example: imap security ssl -> none"
@@ -144,7 +147,7 @@ def test_a_mass_change_with_its_summary_rewritten_is_still_gated(
         for change in data["changes"]:
             change["classification"]["deletion"] = False
 
-    with pytest.raises(service.GateBlocked) as refused:
+    with pytest.raises(GateBlocked) as refused:
         applied(forged(deleting_four, shrink), store)
     assert blocked_gates(refused) == {
         "mass-change": "4 of 10 stored domains changed or deleted (40%; the limit is 30%)"
@@ -184,7 +187,7 @@ def test_changes_unlike_what_the_target_makes_of_the_store_are_stale(
     seed(planned, store, yaml_of(("a.example", "ssl", "starttls"), ranges=("192.0.2.0/28",)))
     document = planned(yaml_of(("a.example", "ssl", "ssl"), ranges=("192.0.2.0/28",)))
     before = fingerprint(store)
-    with pytest.raises(service.GateBlocked) as refused:
+    with pytest.raises(GateBlocked) as refused:
         applied(forged(document, edit), store)
     stale = refused.value.verdicts[0]
     assert stale.gate == "stale" and stale.override is None
@@ -240,7 +243,7 @@ def test_the_store_moving_on_is_stale_as_before(planned: Planner, store: Store) 
     seed(planned, store, yaml_of(("a.example", "ssl", "starttls")))
     document = planned(yaml_of(("a.example", "ssl", "ssl")))
     seed(planned, store, yaml_of(("a.example", "ssl", "starttls"), ("b.example", "ssl", "ssl")))
-    with pytest.raises(service.GateBlocked) as refused:
+    with pytest.raises(GateBlocked) as refused:
         applied(document, store)
     (stale,) = refused.value.verdicts
     assert stale.message == (
@@ -271,7 +274,7 @@ def test_unchecked_evidence_is_not_trusted_from_an_unsigned_plan(
     def claim_passed(data: dict[str, Any]) -> None:
         data["checks"] = {"status": "passed", "detail": "", "checked_at": None, "endpoints": []}
 
-    with pytest.raises(service.GateBlocked) as refused:
+    with pytest.raises(GateBlocked) as refused:
         applied(forged(document, claim_passed), store, lifted=())
     assert blocked_gates(refused) == {
         "checks": "live checks: the changed domains were not checked (the plan's own results "
@@ -287,7 +290,7 @@ def test_a_signed_plan_verifies_and_a_resealed_edit_of_it_does_not(
     assert document.signature is not None and document.signature.key_id == KEY.key_id
     assert verify(document, KEY) is Trust.SIGNED
     assert verify(document, None) is Trust.NO_KEY
-    assert service.read_plan(saved(tmp_path, document), KEY) == document
+    assert planfile.read(saved(tmp_path, document), KEY) == document
 
     def claim_passed(data: dict[str, Any]) -> None:
         data["checks"]["status"] = "passed"
@@ -296,7 +299,7 @@ def test_a_signed_plan_verifies_and_a_resealed_edit_of_it_does_not(
     with pytest.raises(SignatureMismatch, match="changed after it was signed"):
         verify(edited, KEY)
     with pytest.raises(InputError, match="plan refused: the plan's signature does not match"):
-        service.read_plan(saved(tmp_path, edited), KEY)
+        planfile.read(saved(tmp_path, edited), KEY)
     with pytest.raises(SignatureMismatch):
         applied(edited, store, key=KEY)
     assert store.read().lineage is None
@@ -307,14 +310,14 @@ def test_a_plan_signed_with_another_key_is_refused(
 ) -> None:
     document = planned(yaml_of(("a.example", "ssl", "ssl")), key=OTHER_KEY)
     with pytest.raises(InputError) as refused:
-        service.read_plan(saved(tmp_path, document), KEY)
+        planfile.read(saved(tmp_path, document), KEY)
     message = str(refused.value)
     assert f"signed with another key (key id {OTHER_KEY.key_id}" in message
     assert f"{PLAN_KEY_ENV} here has key id {KEY.key_id}" in message
     with pytest.raises(SignatureMismatch):
         applied(document, store, key=KEY)
     with pytest.raises(SignatureMismatch):
-        service.recheck(document, KEY, None, 3600)
+        recheck(document, KEY, None, 3600)
     assert store.read().lineage is None
 
 
@@ -324,8 +327,8 @@ def test_an_unsigned_plan_without_checks_still_applies_with_allow_unchecked(
     """Signing changes nothing for a plan made with --no-checks: its gate asks for
     --allow-unchecked, with or without a key."""
     document = planned(yaml_of(("a.example", "ssl", "ssl")))
-    assert service.recheck(document, KEY, None, 3600) == service.Recheck(None, "")
-    with pytest.raises(service.GateBlocked) as refused:
+    assert recheck(document, KEY, None, 3600) == Recheck(None, "")
+    with pytest.raises(GateBlocked) as refused:
         applied(document, store, lifted=(), key=KEY)
     assert "(--no-checks)" in blocked_gates(refused)["checks"]
     assert applied(document, store, key=KEY).serial == 1
@@ -346,7 +349,7 @@ def test_a_one_byte_edit_is_refused(
         path.write_text(text[:at] + flipped + text[at + 1 :])
         for key in (None, KEY):
             with pytest.raises(InputError, match="plan checksum does not match its content"):
-                service.read_plan(path, key)
+                planfile.read(path, key)
 
 
 def test_plans_saved_before_signatures_keep_their_checksum(planned: Planner) -> None:

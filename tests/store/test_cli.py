@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Run
 from tests.store.test_locking import holder, release
 
@@ -17,6 +19,7 @@ DOMAINS = (
 )
 
 
+@pytest.mark.smoke
 def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_offline: Run) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
@@ -74,14 +77,16 @@ def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_offline
 
 
 def test_apply_waits_for_the_lock_then_names_the_holder(
-    store_url: str, tmp_path: Path, run_offline: Run
+    store_url: str, tmp_path: Path, mailctl_offline: Run
 ) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
     out = tmp_path / "plan.json"
-    assert run_offline("plan", str(path), "--state", store_url, "--out", str(out)).returncode == 0
+    assert (
+        mailctl_offline("plan", str(path), "--state", store_url, "--out", str(out)).returncode == 0
+    )
     with holder(store_url, "alice@laptop") as alice:
-        blocked = run_offline(
+        blocked = mailctl_offline(
             "apply",
             str(out),
             "--state",
@@ -94,7 +99,7 @@ def test_apply_waits_for_the_lock_then_names_the_holder(
         assert "raise --lock-timeout to wait longer" in blocked.stderr
         assert "Traceback" not in blocked.stderr
         release(alice)
-    applied = run_offline(
+    applied = mailctl_offline(
         "apply",
         str(out),
         "--state",
@@ -105,24 +110,24 @@ def test_apply_waits_for_the_lock_then_names_the_holder(
     assert applied.returncode == 0, applied.stderr
 
 
-def test_a_file_that_is_not_a_store_is_left_alone(tmp_path: Path, run_offline: Run) -> None:
+def test_a_file_that_is_not_a_store_is_left_alone(tmp_path: Path, mailctl_offline: Run) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
     bogus = tmp_path / "state.db"
     bogus.write_bytes(b"this is not a database\n" * 100)
     url = f"sqlite:///{bogus}"
     for args in (["plan", str(path)], ["apply", str(path), "--auto-approve"], ["history"]):
-        result = run_offline(*args, "--state", url)
+        result = mailctl_offline(*args, "--state", url)
         assert result.returncode == 1, args
         assert "Traceback" not in result.stderr
         assert "mailctl: error:" in result.stderr
     assert bogus.read_bytes() == b"this is not a database\n" * 100
 
 
-def test_unsupported_store_url_is_a_usage_error(tmp_path: Path, run_offline: Run) -> None:
+def test_unsupported_store_url_is_a_usage_error(tmp_path: Path, mailctl_offline: Run) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(DOMAINS)
-    result = run_offline("plan", str(path), "--state", "mysql://x@y/z")
+    result = mailctl_offline("plan", str(path), "--state", "mysql://x@y/z")
     assert result.returncode == 1
     assert "sqlite:///" in result.stderr and "postgresql://" in result.stderr
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import service
+from reconciler.app.plan import PlanRequest
+from reconciler.app.plan import plan as make_plan
 from reconciler.cli import main
 from reconciler.desired.to_yaml import to_yaml
 from reconciler.store.base import StoreError
@@ -101,7 +102,7 @@ def test_readers_work_and_leave_no_trace(read_only_store: str, tmp_path: Path) -
         assert [entry.serial for entry in store.history()] == [1]
         assert store.revision(1).domains == state.domains
         assert "example.com:" in to_yaml(state)
-        document, _ = service.plan(desired, store)
+        document = make_plan(PlanRequest(desired), store=store).document
         assert (document.summary.create, document.summary.update) == (1, 0)
     finally:
         store.close()

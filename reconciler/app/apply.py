@@ -1,0 +1,283 @@
+"""``apply``: store a plan's target in one transaction, deciding nothing from what the
+plan says about it. Two flows: a saved plan as reviewed (:func:`apply_plan`), or a
+desired state planned, shown and confirmed in one go (:func:`apply_path`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from reconciler.app import planfile
+from reconciler.app.options import CheckOptions, Progress
+from reconciler.app.plan import Planned, PlanRequest, made
+from reconciler.app.publish import Publish, Published, publish
+from reconciler.app.recheck import Recheck, judged_on, recheck
+from reconciler.app.store import opened
+from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
+from reconciler.desired.credential_env import CredentialPolicy
+from reconciler.desired.state import StoredState, state_checksum
+from reconciler.errors import Blocked, MailctlError
+from reconciler.plan import gates, signing
+from reconciler.plan.document import Checks, GateVerdict, PlanDocument, Summary
+from reconciler.plan.recompute import differences, recompute, target_refusals
+from reconciler.plan.signing import PlanKey
+from reconciler.plan.status import EXIT_ERROR, EXIT_OK
+from reconciler.store.base import ApplyRequest, HistoryRecord, Store
+
+if TYPE_CHECKING:
+    from reconciler.allowlist.fetch import FetchOptions
+
+
+class GateBlocked(Blocked):
+    """Apply refused by one or more gates (exit code 4)."""
+
+    def __init__(self, verdicts: Collection[GateVerdict]) -> None:
+        self.verdicts = tuple(verdicts)
+        lines = []
+        for verdict in self.verdicts:
+            lift = f"; to apply anyway: {verdict.override}" if verdict.override else ""
+            lines.append(f"blocked by gate {verdict.gate}: {verdict.message}{lift}")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Applied:
+    serial: int | None  # None: nothing to apply
+    verdicts: tuple[GateVerdict, ...]
+    summary: Summary  # of the changes applied, as recomputed against the store
+    published: Published | None = None  # the allowlists written afterwards, if asked
+
+    @property
+    def status(self) -> int:
+        """0: a refusal is raised (:class:`GateBlocked`), never returned."""
+        return EXIT_OK
+
+
+@dataclass(frozen=True)
+class ApplyPlanRequest:
+    """Apply the saved plan at ``plan`` to the store at ``state_url``, for ``actor`` at
+    ``commit``. Its live checks count only when signed with ``key`` and at most
+    ``max_check_age`` seconds old; else the changed endpoints are checked again with
+    ``checks`` (None: not checked, and the checks gate decides)."""
+
+    plan: Path
+    actor: str
+    commit: str | None = None
+    state_url: str | None = None
+    lifted: frozenset[str] = frozenset()
+    lock_timeout: float = 5.0
+    checks: CheckOptions | None = None
+    max_check_age: float = 3600.0
+    key: PlanKey | None = None
+    publish: Publish | None = None
+
+
+def apply_plan(
+    request: ApplyPlanRequest,
+    *,
+    store: Store | None = None,
+    progress: Progress | None = None,
+    told: Callable[[Recheck], None] | None = None,
+) -> Applied:
+    """Read, verify and apply a saved plan; ``told`` hears why its own checks were not
+    used (before the gates are judged, so also when they refuse)."""
+    document = planfile.read(request.plan, request.key)
+    with opened(request.state_url, store) as current:
+        again = recheck(document, request.key, request.checks, request.max_check_age, progress)
+        if again.reason and told is not None:
+            told(again)
+        applied = apply_document(
+            document,
+            current,
+            actor=request.actor,
+            commit=request.commit,
+            lifted=request.lifted,
+            lock_timeout=request.lock_timeout,
+            fresh_checks=again.checks,
+            key=request.key,
+        )
+        return _with(applied, publish(current, request.publish))
+
+
+@dataclass(frozen=True)
+class ApplyPathRequest:
+    """Plan the desired state at ``path``, then apply it (when confirmed); see
+    :class:`ApplyPlanRequest` and :class:`reconciler.app.plan.PlanRequest`."""
+
+    path: Path
+    actor: str
+    commit: str | None = None
+    state_url: str | None = None
+    lifted: frozenset[str] = frozenset()
+    lock_timeout: float = 5.0
+    checks: CheckOptions | None = None
+    fetch: FetchOptions | None = None
+    credentials: CredentialPolicy = DEFAULT_CREDENTIALS
+    publish: Publish | None = None
+
+
+class Review(Protocol):
+    """How a front end shows the plan and asks before it is applied."""
+
+    def show(self, planned: Planned) -> None: ...
+
+    def confirm(self, where: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class PathApplied:
+    """The plan, and what became of it: ``applied`` None when it was not applied
+    (no changes, refused by its status, or declined)."""
+
+    planned: Planned
+    applied: Applied | None = None
+    declined: bool = False
+    published: Published | None = None
+
+    @property
+    def status(self) -> int:
+        """0 when applied or nothing to apply; the plan's own refusal (3 or 4); 1 when
+        declined."""
+        if self.declined:
+            return EXIT_ERROR
+        if self.applied is not None or not self.planned.document.has_changes():
+            return EXIT_OK
+        return self.planned.status()
+
+
+def apply_path(
+    request: ApplyPathRequest,
+    review: Review,
+    *,
+    store: Store | None = None,
+    progress: Progress | None = None,
+) -> PathApplied:
+    """Plan, show (``review``), and apply after ``review`` confirms: not when there
+    are no changes (the allowlists are still published), nor when the plan is refused
+    by a failed check or a gate."""
+    asked = PlanRequest(
+        path=request.path,
+        lifted=request.lifted,
+        checks=request.checks,
+        fetch=request.fetch,
+        credentials=request.credentials,
+    )
+    with opened(request.state_url, store) as current:
+        planned = made(asked, current, progress)
+        review.show(planned)
+        document = planned.document
+        if not document.has_changes():
+            return PathApplied(planned, published=publish(current, request.publish))
+        if planned.status() != EXIT_OK:
+            return PathApplied(planned)  # shown above, with the flag that lifts each gate
+        if not review.confirm(current.display_url):
+            return PathApplied(planned, declined=True)
+        applied = apply_document(
+            document,
+            current,
+            actor=request.actor,
+            commit=request.commit,
+            lifted=request.lifted,
+            lock_timeout=request.lock_timeout,
+            fresh_checks=document.checks,  # just run, in this process
+        )
+        return PathApplied(planned, _with(applied, publish(current, request.publish)))
+
+
+def _with(applied: Applied, published: Published | None) -> Applied:
+    return Applied(applied.serial, applied.verdicts, applied.summary, published)
+
+
+def apply_document(
+    document: PlanDocument,
+    store: Store,
+    *,
+    actor: str,
+    commit: str | None,
+    lifted: Collection[str] = (),
+    lock_timeout: float = 5.0,
+    fresh_checks: Checks | None = None,
+    key: PlanKey | None = None,
+) -> Applied:
+    """Apply ``document``'s target, deciding nothing from what the plan says about it.
+
+    Under the lock, the target is diffed against the store again (``recompute``): a
+    store that moved on, or changes unlike the plan's, refuse it as stale. Every gate
+    is judged on that recomputation, with live inbox counts, and with ``fresh_checks``
+    or else the plan's own evidence only when its signature verifies with ``key``
+    (raises ``SignatureMismatch`` when a signature does not). One transaction."""
+    trust = signing.verify(document, key)
+    refusals = target_refusals(document)
+    if refusals:
+        raise MailctlError(
+            "plan refused: " + "; ".join(refusals) + "; nothing was applied. Run mailctl plan "
+            "again from a domains file"
+        )
+    evidence = judged_on(document, trust, fresh_checks)
+    with store.lock(actor, lock_timeout):
+        current = store.read()
+        counts = store.inbox_counts()
+        trusted = recompute(document, current, counts)
+        stale = gates.stale(
+            document,
+            current.lineage,
+            current.serial,
+            state_checksum(current),
+            differences(document, trusted),
+        )
+        verdicts = (
+            stale,
+            *gates.evaluate(trusted, lifted, gates.GateFacts(inbox_counts=counts, checks=evidence)),
+        )
+        refused = gates.blocked(verdicts)
+        if refused:
+            raise GateBlocked(refused)
+        summary = trusted.summary
+        if not trusted.has_changes():
+            return Applied(serial=None, verdicts=verdicts, summary=summary)
+        return Applied(
+            serial=store.apply(_request(document, trusted, actor, commit)),
+            verdicts=verdicts,
+            summary=summary,
+        )
+
+
+def _request(
+    document: PlanDocument, trusted: PlanDocument, actor: str, commit: str | None
+) -> ApplyRequest:
+    """The store's write of ``trusted``: the recomputed changes, checked once more by
+    the store against the plan's own reference as it writes."""
+    changes = trusted.changes
+    summary = trusted.summary
+    return ApplyRequest(
+        expected_lineage=document.store.lineage,
+        expected_serial=document.store.serial,
+        expected_checksum=document.store.checksum,
+        creates=[c.after for c in changes if c.action == "create" and c.after],
+        updates=[c.after for c in changes if c.action == "update" and c.after],
+        deletes=[c.domain for c in changes if c.action == "delete"],
+        connection_ranges=trusted.target.connection_ranges,
+        target=StoredState(
+            connection_ranges=trusted.target.connection_ranges,
+            domains={d.name: d for d in trusted.target.domains},
+        ),
+        record=HistoryRecord(
+            actor=actor,
+            commit=commit,
+            plan_checksum=document.checksum,
+            kind="rollback" if document.source.kind == "rollback" else "apply",
+            changes=[
+                {"action": c.action, "domain": c.domain, "fields": [f.field for f in c.fields]}
+                for c in changes
+            ],
+            summary={
+                "create": summary.create,
+                "update": summary.update,
+                "delete": summary.delete,
+                "ranges_added": summary.ranges_added,
+                "ranges_removed": summary.ranges_removed,
+            },
+        ),
+    )

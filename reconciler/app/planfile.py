@@ -1,0 +1,76 @@
+"""Saved plans: reading one back (refused if it is not a plan, is from a newer mailctl,
+or was edited), writing one, and sealing one with the plan key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reconciler.errors import InputError, Location, MailctlError
+from reconciler.output.atomic import write_atomic
+from reconciler.plan import signing
+from reconciler.plan.document import PlanDocument
+from reconciler.plan.signing import PlanKey, SignatureMismatch
+
+
+def read(path: Path, key: PlanKey | None = None) -> PlanDocument:
+    """A saved plan, refused if it is not one, is from a newer mailctl or was edited:
+    its checksum does not match, or (with ``key``) it is signed and ``key`` does not
+    verify the signature."""
+    where = Location(str(path))
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError.single(where, f"cannot read plan: {exc.strerror}") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(
+            Location(str(path), exc.lineno, exc.colno),
+            f"not a plan: invalid JSON ({exc.msg})",
+            "pass the file written by mailctl plan --out",
+        ) from None
+    version = data.get("format_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > 1:
+        raise InputError.single(
+            where,
+            f"plan format {version} is newer than this mailctl understands",
+            "apply it with the mailctl version that made it",
+        )
+    try:
+        document = PlanDocument.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = ".".join(str(p) for p in first["loc"])
+        raise InputError.single(
+            where,
+            f"not a valid mailctl plan: {place}: {first['msg']}",
+            "pass the file written by mailctl plan --out",
+        ) from None
+    if document.checksum != document.compute_checksum():
+        raise InputError.single(
+            where,
+            "plan checksum does not match its content: the plan was changed after it was made",
+            "make a new plan with mailctl plan --out; never edit a saved plan",
+        )
+    try:
+        signing.verify(document, key)
+    except SignatureMismatch as exc:
+        raise InputError.single(where, f"plan refused: {exc}") from None
+    return document
+
+
+def write(document: PlanDocument, out: Path) -> None:
+    """Save ``document`` as JSON at ``out``, atomically (all of it, or the old file)."""
+    try:
+        write_atomic(out, document.to_json().encode())
+    except OSError as exc:
+        raise MailctlError(f"cannot write the plan to {out}: {exc.strerror}") from None
+
+
+def sealed(document: PlanDocument, key: PlanKey | None) -> PlanDocument:
+    """``document`` signed with ``key``, so apply can trust its evidence; as it is
+    without a key."""
+    return signing.sign(document, key) if key is not None else document
