@@ -25,8 +25,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from reconciler.desired.model import FEED_FILTERS
 from reconciler.desired.ranges import RangeError, parse_range
+from reconciler.desired.spec import FEED_FILTERS
 from reconciler.errors import MailctlError
 
 Filters = Mapping[str, tuple[str, ...]]

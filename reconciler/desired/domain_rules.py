@@ -9,15 +9,8 @@ from typing import Any
 
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.findings import Findings
-from reconciler.desired.model import (
-    BUILTIN_PORTS,
-    BUILTIN_SECURITY,
-    Defaults,
-    DomainSpec,
-    EndpointDefaults,
-    EndpointSpec,
-    Protocol,
-)
+from reconciler.desired.model import BUILTIN_PORTS, BUILTIN_SECURITY, Protocol
+from reconciler.desired.spec import Defaults, DomainSpec, EndpointDefaults, EndpointSpec
 from reconciler.desired.yamlsource import YamlDocument
 
 # Domains are resolved as plain dicts and validated into the resolved models in one

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.desired.findings import Findings, Parsed
-from reconciler.desired.model import FEED_FILTERS, Feed
+from reconciler.desired.model import Feed
+from reconciler.desired.spec import FEED_FILTERS
 
 
 def feed_path(

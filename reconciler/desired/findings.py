@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.desired.model import DomainsFile
+from reconciler.desired.spec import DomainsFile
 from reconciler.desired.yamlsource import YamlDocument
 from reconciler.errors import Diagnostic, Location, Severity
 

@@ -22,7 +22,8 @@ from reconciler.desired.discovery import discover
 from reconciler.desired.domain_rules import check_credentials, check_domain, resolve_domain
 from reconciler.desired.feed_specs import judge_feeds
 from reconciler.desired.findings import Findings, Parsed
-from reconciler.desired.model import Desired, DomainsFile, Feed
+from reconciler.desired.model import Desired, Feed
+from reconciler.desired.spec import DomainsFile
 from reconciler.desired.validation import diagnostics as validation_diagnostics
 from reconciler.desired.yamlsource import YamlDocument, parse_file
 from reconciler.errors import Diagnostic, InputError, Location
