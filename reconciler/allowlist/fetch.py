@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import __version__
-from reconciler.allowlist.feeds import FeedError
+from reconciler.allowlist.feed_values import FeedError
 from reconciler.desired.model import Feed
 from reconciler.net.guard import IPAddress, judged
 from reconciler.net.resolver import (
