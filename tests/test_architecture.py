@@ -31,6 +31,7 @@ EDGES = (
     "reconciler.cli",
     "reconciler.web",
     "reconciler.allowlist.fetch",
+    "reconciler.allowlist.download",
     "click",
     "sqlalchemy",
     "alembic",

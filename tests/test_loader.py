@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.desired.loader import load
 from reconciler.desired.model import Domain, Endpoint
-from reconciler.desired.yamlsource import MAX_FILE_BYTES
+from reconciler.desired.yaml_text import MAX_FILE_BYTES
 from reconciler.errors import InputError, Location
 from tests.conftest import EXAMPLES
 

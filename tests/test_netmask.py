@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.allowlist.feeds import FeedError, read_feed
+from reconciler.allowlist.feed_values import FeedError
+from reconciler.allowlist.feeds import read_feed
 from reconciler.desired.loader import load
 from reconciler.desired.ranges import RangeError, parse_range
 from reconciler.errors import InputError, Location

@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from reconciler.desired.loader import discover, load
+from reconciler.desired.discovery import discover
+from reconciler.desired.loader import load
 from reconciler.desired.schemas import SCHEMAS, render
 from reconciler.errors import InputError
 from tests.conftest import EXAMPLES, FIXTURES, ROOT, Run

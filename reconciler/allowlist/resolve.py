@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from reconciler.allowlist.feeds import FeedError, read_feed
+from reconciler.allowlist.feed_values import FeedError
+from reconciler.allowlist.feeds import read_feed
 from reconciler.allowlist.fetch import FetchOptions, fetch
 from reconciler.desired.loader import broad_ranges
 from reconciler.desired.model import Desired, Feed

@@ -1,5 +1,10 @@
 """Check one endpoint: resolve -> guard -> TCP -> TLS -> certificate -> protocol -> login.
 
+The way to the server (resolve, guard, TCP) is :mod:`~reconciler.checks.reach`, the TLS
+step and its certificate :mod:`~reconciler.checks.tls_step`; here are the protocol steps
+(greeting, capabilities, login, logout) in their order, and the mapping of every way a
+check can end to its result.
+
 ``check_endpoint`` never raises for a network problem: every outcome is a
 ``CheckResult`` whose message starts with ``host:port:``. Each step has a timeout and
 the whole check a deadline. Credentials are read from ``env`` and never leave the
@@ -9,17 +14,14 @@ connection they are sent on (see ``Connection.quote``).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import ssl
 from collections.abc import Mapping
-from contextlib import AsyncExitStack
 from pathlib import Path
 
-from reconciler.checks import certificate as certs
-from reconciler.checks.dialogue import Credentials, Dialogue, credentials_for
-from reconciler.checks.imap import ImapDialogue
+from reconciler.checks.dialogue import Credentials, credentials_for
 from reconciler.checks.limits import ServerSlots
+from reconciler.checks.reach import describe
 from reconciler.checks.session import (
     CheckFailure,
     Connection,
@@ -28,15 +30,13 @@ from reconciler.checks.session import (
     open_tcp,
     waiting_for,
 )
-from reconciler.checks.smtp import SmtpDialogue
-from reconciler.checks.wire import DataBeforeTls, Overrun
-from reconciler.net.guard import IPAddress, judged
-from reconciler.net.resolver import NameNotResolved, Resolver, resolve, system_resolver
-from reconciler.net.tls import handshake_facts, reading_context, verifying_context
+from reconciler.checks.tls_step import Secure, dialogue_for, tls_failure
+from reconciler.checks.wire import Overrun
+from reconciler.net.resolver import Resolver, system_resolver
+from reconciler.net.tls import verifying_context
 from reconciler.plan.evidence import CheckResult, CheckTarget
 from reconciler.plan.servertext import ServerText
 
-INJECTION = "data before TLS: possible STARTTLS injection"
 PLAINTEXT_WARNING = (
     "PLAINTEXT: security is none, so mail and passwords would cross the network "
     "unencrypted; this check sent no credentials"
@@ -95,10 +95,10 @@ async def check_endpoint(
             f"no result within the {deadline:g} s deadline (stopped {waiting_for(trace.current)})",
         )
     except ssl.SSLError as error:
-        trace.failure = CheckFailure("tls", _tls_failure(error, target))
+        trace.failure = CheckFailure("tls", tls_failure(error, target))
     except OSError as error:
         trace.failure = CheckFailure(
-            trace.current, f"connection failed {waiting_for(trace.current)}: {_describe(error)}"
+            trace.current, f"connection failed {waiting_for(trace.current)}: {describe(error)}"
         )
     except Overrun as error:
         trace.failure = CheckFailure(
@@ -115,47 +115,7 @@ async def check_endpoint(
     return trace.result()
 
 
-def _dialogue(target: CheckTarget) -> Dialogue:
-    return ImapDialogue() if target.protocol == "imap" else SmtpDialogue()
-
-
-def _describe(error: OSError) -> str:
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(error, ConnectionResetError):
-        return "connection reset by the server"
-    return error.strerror or str(error) or type(error).__name__
-
-
-_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"})
-
-
-def _tls_failure(error: ssl.SSLError, target: CheckTarget) -> str:
-    reason = error.reason or error.strerror or str(error)
-    hint = ""
-    if reason in _NOT_TLS:
-        hint = (
-            "; the port does not speak TLS: is it a plaintext or STARTTLS port?"
-            if target.security == "ssl"
-            # Plaintext that arrives once the handshake has begun reaches the TLS layer.
-            else f"; the server sent something other than TLS after its go-ahead ({INJECTION})"
-        )
-    return f"TLS handshake failed ({reason}){hint}"
-
-
-def _early_data(target: CheckTarget, count: int) -> str:
-    if target.security == "ssl":
-        return (
-            f"the server sent {count} bytes before the TLS handshake: the port does not "
-            "speak implicit TLS: is it a plaintext or STARTTLS port?"
-        )
-    return (
-        f"{INJECTION}: the server sent {count} bytes in plaintext after its STARTTLS "
-        "go-ahead; nothing from them was used and no credentials were sent"
-    )
-
-
-class _Check:
+class _Check(Secure):
     """The state of one running check: its current connection and protocol."""
 
     def __init__(
@@ -169,18 +129,10 @@ class _Check:
         connector: Connector,
         address_slots: ServerSlots | None,
     ) -> None:
-        self.target = target
-        self.trace = trace
+        super().__init__(target, trace, allow_private, resolver, connector, address_slots)
         self.credentials = credentials
-        self.allow_private = allow_private
         self.verifying = verifying
-        self.resolver = resolver
-        self.connector = connector
-        self.address_slots = address_slots
-        self.overall: asyncio.Timeout | None = None
-        self.conn: Connection | None = None
-        self.dialogue = _dialogue(target)
-        self.slots = AsyncExitStack()
+        self.dialogue = dialogue_for(target)
 
     async def run(self) -> None:
         allowed = self._guard(await self._resolve())
@@ -201,154 +153,6 @@ class _Check:
         if self.conn is not None:
             await self.conn.close()
         await self.slots.aclose()
-
-    async def _resolve(self) -> list[IPAddress]:
-        async with self.trace.step("resolve"):
-            try:
-                found = await resolve(
-                    self.target.host, self.target.port, self.resolver, self.trace.step_timeout
-                )
-            except NameNotResolved as error:
-                raise CheckFailure("resolve", str(error)) from None
-        self.trace.addresses = [str(a) for a in found]
-        return found
-
-    def _guard(self, addresses: list[IPAddress]) -> list[IPAddress]:
-        if self.allow_private:
-            return addresses
-        self.trace.current = "guard"
-        allowed, listed = judged(addresses)
-        if not allowed:
-            raise CheckFailure(
-                "guard",
-                f"refused to connect: every address is non-public: {listed}; "
-                "allow private targets (--allow-private-targets) to check it anyway",
-                verdict="refused",
-            )
-        if listed:
-            self.trace.warn(f"skipped non-public addresses: {listed}")
-        return allowed
-
-    async def _hold_address(self, address: str) -> None:
-        if self.address_slots is None:
-            return
-        waited = await self.slots.enter_async_context(self.address_slots.hold(address))
-        if self.overall is not None and (when := self.overall.when()) is not None:
-            self.overall.reschedule(when + waited)
-
-    async def _connect_any(self, addresses: list[IPAddress]) -> Connection:
-        problems: list[str] = []
-        for address in addresses:
-            try:
-                return await self._connect(str(address))
-            except CheckFailure as failure:
-                problems.append(f"{address} ({failure.message})")
-            except OSError as error:
-                problems.append(f"{address} ({_describe(error)})")
-            await self.slots.aclose()
-        if len(problems) == 1:
-            raise CheckFailure("connect", f"could not connect to {problems[0]}")
-        raise CheckFailure(
-            "connect",
-            f"could not connect to any of {len(problems)} addresses: " + "; ".join(problems),
-        )
-
-    async def _connect(self, address: str) -> Connection:
-        """Open TCP to exactly ``address`` (checked by the guard), holding its slot."""
-        await self._hold_address(address)
-        if address not in self.trace.tried:
-            self.trace.tried.append(address)
-        async with self.trace.step("connect"):
-            wire = await self.connector(address, self.target.port)
-        self.trace.connected_address = address
-        return Connection(wire, self.trace.budget, self.trace.text)
-
-    async def _step_greeting_and_capabilities(self, conn: Connection) -> None:
-        async with self.trace.step("greeting"):
-            await self.dialogue.greeting(conn, self.trace)
-        async with self.trace.step("capability"):
-            await self.dialogue.capabilities(conn, self.trace)
-
-    async def _handshake(self, conn: Connection, context: ssl.SSLContext) -> None:
-        if self.target.security == "starttls":
-            await self._step_greeting_and_capabilities(conn)
-            async with self.trace.step("starttls"):
-                await self.dialogue.starttls(conn, self.trace)
-        async with self.trace.step("tls"):
-            try:
-                await conn.start_tls(context, self.target.host)
-            except DataBeforeTls as early:
-                raise CheckFailure("tls", _early_data(self.target, early.count)) from None
-
-    async def _secure(self, conn: Connection) -> Connection:
-        """TLS on ``conn``; on a verification failure, read the certificate over a
-        second, unverified connection: to continue on it when the domain allows a
-        non-secure certificate, else only to name the fingerprint (nothing is sent)."""
-        try:
-            await self._handshake(conn, self.verifying)
-            trusted = True
-        except ssl.SSLCertVerificationError as error:
-            await conn.close()
-            self.conn = None
-            await self.slots.aclose()  # one slot per check: release before reconnecting
-            conn = await self._reopen_unverified(error)
-            trusted = False
-        facts = handshake_facts(conn.ssl_object)
-        self.trace.tls_version, self.trace.cipher = facts.version, facts.cipher
-        if facts.der is None:
-            raise CheckFailure("certificate", "server sent no certificate")
-        try:
-            self.trace.certificate = certs.facts(facts.der, trusted=trusted)
-        except ValueError as error:
-            raise CheckFailure(
-                "certificate", f"the server's certificate cannot be read ({type(error).__name__})"
-            ) from None
-        self._judge(trusted)
-        return conn
-
-    async def _reopen_unverified(self, error: ssl.SSLCertVerificationError) -> Connection:
-        address = self.trace.connected_address
-        assert address is not None
-        self.dialogue = _dialogue(self.target)
-        if self.target.allow_non_secure_certificate:
-            conn = self.conn = await self._connect(address)
-            await self._handshake(conn, reading_context())
-            return conn
-        found = None
-        probe: Connection | None = None
-        try:
-            probe = await self._connect(address)
-            await self._handshake(probe, reading_context())
-            der = handshake_facts(probe.ssl_object).der
-            found = certs.facts(der, trusted=False) if der else None
-        except (CheckFailure, OSError, Overrun, ValueError):
-            pass  # the verification failure is the finding; the fingerprint is a bonus
-        finally:
-            if probe is not None:
-                await probe.close()
-        self.trace.certificate = found
-        raise CheckFailure(
-            "certificate",
-            certs.verification_message(
-                error.verify_code, error.verify_message, self.target.host, found
-            ),
-        )
-
-    def _judge(self, trusted: bool) -> None:
-        assert self.trace.certificate is not None
-        self.trace.current = "certificate"
-        problem, warnings = certs.judge(
-            self.trace.certificate,
-            trusted=trusted,
-            host=self.target.host,
-            allow_non_secure=self.target.allow_non_secure_certificate,
-            pin=self.target.certificate_sha256,
-            now=dt.datetime.now(dt.UTC),
-        )
-        for warning in warnings:
-            self.trace.warn(warning)
-        if problem is not None:
-            raise CheckFailure("certificate", problem)
 
     async def _login_and_logout(self, conn: Connection) -> None:
         if not conn.encrypted and self.dialogue.plaintext_login_refused():

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.desired.model import domains_file_schema
+from reconciler.desired.spec import domains_file_schema
 
 
 def plan_schema() -> dict[str, Any]:

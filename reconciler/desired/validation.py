@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.desired.model import FORMAT_VERSION, DomainsFile
+from reconciler.desired.model import FORMAT_VERSION
+from reconciler.desired.spec import DomainsFile
 from reconciler.desired.yamlsource import YamlDocument
 from reconciler.errors import Diagnostic
 

@@ -20,9 +20,11 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from reconciler.store.backends import Backend, PostgresBackend, SqliteBackend
+from reconciler.store.backends import Backend
 from reconciler.store.base import Store, StoreError
+from reconciler.store.postgres import PostgresBackend
 from reconciler.store.sql import SqlStore
+from reconciler.store.sqlite import SqliteBackend
 
 ENV_VAR = "MAILCTL_STATE"
 ACCEPTED = (

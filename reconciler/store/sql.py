@@ -1,8 +1,8 @@
 """The store for SQLite and PostgreSQL: one code path in SQLAlchemy Core.
 
 Reads run in one read transaction (one snapshot). Writes run in one write transaction
-that is serialised with every other writer (see backends.py), upgrades or creates the
-schema first, and commits everything or nothing.
+that is serialised with every other writer, upgrades or creates the schema first, and
+commits everything or nothing (see transactions.py).
 
 Inboxes: ``connect_inbox`` of an address that is already connected to the same domain
 returns the existing record unchanged (connecting twice is harmless); to a different
@@ -19,11 +19,9 @@ from dataclasses import asdict
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
 from reconciler.desired.state import StoredState, flatten
 from reconciler.store import guards, rows, schema
-from reconciler.store.backends import Backend
 from reconciler.store.base import (
     MAX_SERIAL,
     ApplyRequest,
@@ -41,6 +39,7 @@ from reconciler.store.tables import (
     inboxes,
     state,
 )
+from reconciler.store.transactions import Transactions
 
 _DOMAIN_SELECT = select(domains.c.name, *DOMAIN_COLUMNS)
 _UPDATE_DOMAIN = (
@@ -51,65 +50,8 @@ _UPDATE_DOMAIN = (
 _DELETE_DOMAIN = delete(domains).where(domains.c.name == bindparam("b_name"))
 
 
-class SqlStore:
+class SqlStore(Transactions):
     """A :class:`reconciler.store.base.Store` on a SQLAlchemy backend."""
-
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
-        self.display_url = backend.display_url
-
-    # --- transactions --------------------------------------------------------------
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except DBAPIError as exc:
-            raise self._backend.translate(exc) from exc
-
-    @contextmanager
-    def _reading(self) -> Iterator[Connection | None]:
-        """A read transaction on one snapshot; None when there is no store. Writes nothing."""
-        if not self._backend.may_exist():
-            yield None
-            return
-        with self._errors(), self._backend.read_guard(), self._backend.engine.connect() as conn:
-            conn.execution_options(**self._backend.read_options)
-            with conn.begin():
-                revision = schema.current(conn)
-                schema.refuse_unknown(revision, self.display_url)
-                if revision is None:
-                    yield None
-                    return
-                if revision != schema.head():
-                    raise StoreError(
-                        f"the store at {self.display_url} was downgraded to schema revision "
-                        f"{revision} while in use; run the command again to upgrade it"
-                    )
-                yield conn
-
-    @contextmanager
-    def _writing(self, *, create: bool) -> Iterator[Connection]:
-        """A serialised write transaction on a schema at head.
-
-        ``create``: make the schema if the store has none; otherwise raise StoreMissing.
-        """
-        if not create and not self._backend.may_exist():
-            raise self._missing()
-        self._backend.prepare_write()
-        with self._errors(), self._backend.engine.connect() as conn:
-            conn.execution_options(**self._backend.write_options)
-            with conn.begin():
-                self._backend.begin_write(conn)
-                if not create and schema.current(conn) is None:
-                    raise self._missing()
-                schema.upgrade(conn, self.display_url)
-                yield conn
-
-    def _missing(self) -> StoreMissing:
-        return StoreMissing(
-            f"no store at {self.display_url}; it is created by the first mailctl apply"
-        )
 
     # --- opening -------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.allowlist.feeds import FeedError, read_feed
+from reconciler.allowlist.feed_values import FeedError
+from reconciler.allowlist.feeds import read_feed
 from tests.allowlist.feed_support import (
     atlassian_expected,
     aws_expected,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.allowlist.feeds import FeedError
+from reconciler.allowlist.feed_values import FeedError
 from reconciler.allowlist.fetch import FetchOptions, fetch
 from reconciler.desired.model import Feed
 from reconciler.net.resolver import static_resolver

@@ -152,7 +152,7 @@ def test_the_commands_read_and_refuse_to_write(
 def test_an_immutable_read_is_refused_when_the_file_changed_under_it(tmp_path: Path) -> None:
     # Reached for real only when another user writes the store during this read; the
     # mode is set here so that the file can be changed from the test.
-    from reconciler.store.backends import SqliteBackend
+    from reconciler.store.sqlite import SqliteBackend
 
     path = tmp_path / "state.db"
     path.write_bytes(b"SQLite format 3\0" + bytes(100))
