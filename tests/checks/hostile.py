@@ -59,7 +59,18 @@ class Peer:
         return line
 
     async def start_tls(self, context: ssl.SSLContext) -> None:
-        await self.writer.start_tls(context)
+        plain = self.writer.transport
+        try:
+            await self.writer.start_tls(context)
+        finally:
+            if self.writer.transport is None:
+                # A client that leaves during the handshake makes asyncio (3.11) leave
+                # the writer without a transport, and its __del__ then raises. Give it
+                # back the plain transport, closed, and end the script.
+                plain.abort()
+                self.writer._transport = plain  # type: ignore[attr-defined]
+        if self.writer.transport is plain:
+            raise ConnectionError("the client left during the TLS handshake")
 
 
 Script = Callable[[Peer], Awaitable[None]]
