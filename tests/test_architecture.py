@@ -74,7 +74,6 @@ CLI_KNOWN_OFFENCES: frozenset[Pair] = frozenset(
         # The CLI opens the store and hands it to the commands that read and write it.
         ("reconciler.cli.common", "reconciler.store.base"),
         ("reconciler.cli.common", "reconciler.store.open"),
-        ("reconciler.cli.inbox", "reconciler.store.base"),
         ("reconciler.cli.planning", "reconciler.store.base"),
     }
 )
@@ -217,6 +216,25 @@ def test_the_cli_imports_no_store_and_no_network() -> None:
     rule = "the command line reaches the store and the network only through a use case"
     message = new_offences(found, CLI_KNOWN_OFFENCES, rule)
     assert not message, message
+
+
+APP = ("reconciler.app",)
+
+# What a use case must not import: it returns values, and each face shows them its way.
+APP_FORBIDDEN = ("reconciler.cli", "reconciler.web", "click")
+
+
+def test_the_use_cases_import_no_face() -> None:
+    found = offences(APP, APP_FORBIDDEN)
+    rule = "a use case returns a value and never prints; a face (cli, web) shows it"
+    message = new_offences(found, frozenset(), rule)
+    assert not message, message
+    assert {i.importer for i in all_imports() if under(i.importer, APP)} >= {
+        "reconciler.app.allowlist",
+        "reconciler.app.autoconfig",
+        "reconciler.app.inbox",
+        "reconciler.app.inspect",
+    }
 
 
 def test_every_known_offence_still_exists() -> None:

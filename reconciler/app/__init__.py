@@ -1,0 +1,8 @@
+"""The application layer: the use cases behind every face of mailctl.
+
+One module per command family. A use case takes typed options (a frozen dataclass),
+opens what it needs (the store, the network, an output folder) and returns a result
+value; it never prints and never imports click, so the command line and any other
+front end call the same code. Expected failures are raised as
+:class:`~reconciler.errors.MailctlError`, which each face shows in its own way.
+"""
