@@ -12,7 +12,7 @@ import pytest
 
 from reconciler.autoconfig import ispdb
 from reconciler.errors import InputError
-from tests.conftest import Run
+from tests.cli_support import mailctl
 
 SERVERS = """\
     <incomingServer type="imap">
@@ -185,17 +185,17 @@ def test_a_domain_listed_twice_keeps_the_first_and_says_so(tmp_path: Path) -> No
     assert skipped.reason.startswith(f"example.net is already listed at {tmp_path / 'a.xml'}:4:5")
 
 
-def test_cli_reports_errors_and_writes_nothing(tmp_path: Path, run_mailctl: Run) -> None:
+def test_cli_reports_errors_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text(provider_xml(imap_port="x"))
     good = tmp_path / "good.xml"
     good.write_text(provider_xml(domains=("good.example",)))
     out = tmp_path / "domains.yaml"
-    result = run_mailctl("import", "autoconfig", str(good), str(bad), "--out", str(out))
+    result = mailctl("import", "autoconfig", str(good), str(bad), "--out", str(out))
     assert result.returncode == 1
     assert f"{bad}:7:7: error: port 'x' is not a number from 1 to 65535" in result.stderr
     assert result.stdout == ""
     assert not out.exists()
-    missing = run_mailctl("import", "autoconfig", str(tmp_path / "nope.xml"))
+    missing = mailctl("import", "autoconfig", str(tmp_path / "nope.xml"))
     assert missing.returncode == 1
     assert "nope.xml: error: no such file or folder" in missing.stderr
