@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.autoconfig.test_ispdb_errors import provider_xml
+from tests.autoconfig.xml_support import provider_xml
 from tests.cli_support import mailctl
 
 EXISTING = """\
