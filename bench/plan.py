@@ -37,7 +37,9 @@ for entry in (ROOT, ROOT / "bench"):
 
 from validate import generate  # noqa: E402
 
-from reconciler import service  # noqa: E402
+from reconciler.app.apply import apply_document  # noqa: E402
+from reconciler.app.plan import PlanRequest  # noqa: E402
+from reconciler.app.plan import plan as make_plan  # noqa: E402
 from reconciler.desired.loader import load  # noqa: E402
 from reconciler.desired.state import StoredState  # noqa: E402
 from reconciler.desired.to_yaml import to_yaml  # noqa: E402
@@ -77,8 +79,8 @@ def timed(call: Callable[[], object]) -> float:
 def seed(url: str, path: Path) -> None:
     store = open_store(url)
     try:
-        document, _ = service.plan(path, store)
-        service.apply(document, store, actor="bench", commit=None, lifted=set(OVERRIDES))
+        document = make_plan(PlanRequest(path), store=store).document
+        apply_document(document, store, actor="bench", commit=None, lifted=set(OVERRIDES))
     finally:
         store.close()
 
@@ -87,7 +89,7 @@ def measure(url: str, path: Path, repeat: int, mailctl: str) -> dict[str, Any]:
     store = open_store(url)
 
     def subject() -> None:
-        document, _ = service.plan(path, store)
+        document = make_plan(PlanRequest(path), store=store).document
         plan_text.render(document, colour=False)
         document.to_json()
 
@@ -98,7 +100,7 @@ def measure(url: str, path: Path, repeat: int, mailctl: str) -> dict[str, Any]:
             pair = [(floors, lambda: load(path)), (subjects, subject)]
             for bucket, call in pair if i % 2 == 0 else reversed(pair):
                 bucket.append(timed(call))
-        document, _ = service.plan(path, store)
+        document = make_plan(PlanRequest(path), store=store).document
     finally:
         store.close()
     env = {**os.environ, "NO_COLOR": "1"}

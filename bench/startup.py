@@ -75,13 +75,14 @@ def revision() -> str:
 SEED = """
 import sys
 from pathlib import Path
-from reconciler import service
+from reconciler.app.apply import apply_document
+from reconciler.app.plan import PlanRequest, plan
 from reconciler.plan.gates import OVERRIDES
 from reconciler.store.open import open_store
 store = open_store(sys.argv[1])
 try:
-    document, _ = service.plan(Path(sys.argv[2]), store)
-    service.apply(document, store, actor="bench", commit=None, lifted=set(OVERRIDES))
+    document = plan(PlanRequest(Path(sys.argv[2])), store=store).document
+    apply_document(document, store, actor="bench", commit=None, lifted=set(OVERRIDES))
 finally:
     store.close()
 """

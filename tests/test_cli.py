@@ -1,10 +1,9 @@
-"""The command line, through a real subprocess of the installed ``mailctl``."""
+"""The command line: run in-process through its real entry point, and (marked smoke)
+through a real subprocess of the installed ``mailctl``."""
 
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -12,17 +11,21 @@ from pathlib import Path
 import pytest
 
 from reconciler import __version__, cli
+from tests.cli_support import mailctl
 from tests.conftest import EXAMPLES, FIXTURES, ROOT, Run
+from tests.tty_support import stderr_on_a_tty
 
 EXAMPLE = EXAMPLES / "domains.yaml"
 
 
+@pytest.mark.smoke
 def test_version(run_mailctl: Run) -> None:
     result = run_mailctl("--version")
     assert result.returncode == 0
     assert result.stdout == f"mailctl, version {__version__}\n"
 
 
+@pytest.mark.smoke
 def test_help_teaches_commands_and_exit_codes(run_mailctl: Run) -> None:
     result = run_mailctl("--help")
     assert result.returncode == 0
@@ -34,6 +37,7 @@ def test_help_teaches_commands_and_exit_codes(run_mailctl: Run) -> None:
     assert "--format [text|json|github]" in sub.stdout
 
 
+@pytest.mark.smoke
 def test_python_dash_m_runs_the_same_cli() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "reconciler", "validate", str(EXAMPLE)],
@@ -46,8 +50,8 @@ def test_python_dash_m_runs_the_same_cli() -> None:
     assert "valid: 6 domains" in result.stdout
 
 
-def test_validate_example_prints_one_summary_line(run_mailctl: Run) -> None:
-    result = run_mailctl("validate", "examples/domains.yaml")
+def test_validate_example_prints_one_summary_line() -> None:
+    result = mailctl("validate", "examples/domains.yaml")
     assert result.returncode == 0
     assert result.stdout == (
         "examples/domains.yaml: valid: 6 domains (4 with static IP addresses) in 1 file; "
@@ -56,14 +60,14 @@ def test_validate_example_prints_one_summary_line(run_mailctl: Run) -> None:
     assert result.stderr == ""
 
 
-def test_validate_folder(run_mailctl: Run) -> None:
-    result = run_mailctl("validate", "examples")
+def test_validate_folder() -> None:
+    result = mailctl("validate", "examples")
     assert result.returncode == 0
     assert result.stdout.startswith("examples: valid: 6 domains")
 
 
-def test_validate_json_summary(run_mailctl: Run) -> None:
-    result = run_mailctl("validate", "--format", "json", str(EXAMPLE))
+def test_validate_json_summary() -> None:
+    result = mailctl("validate", "--format", "json", str(EXAMPLE))
     assert result.returncode == 0
     document = json.loads(result.stdout)
     assert document["ok"] is True
@@ -77,9 +81,9 @@ def test_validate_json_summary(run_mailctl: Run) -> None:
     assert document["diagnostics"] == []
 
 
-def test_github_annotations_point_at_yaml_lines(run_mailctl: Run) -> None:
+def test_github_annotations_point_at_yaml_lines() -> None:
     path = FIXTURES / "bad" / "several_errors.yaml"
-    result = run_mailctl("validate", "--format", "github", str(path))
+    result = mailctl("validate", "--format", "github", str(path))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 5
@@ -91,27 +95,27 @@ def test_github_annotations_point_at_yaml_lines(run_mailctl: Run) -> None:
     assert "unknown key 'colour' in domain b.example.com (hint: allowed keys:" in lines[2]
 
 
-def test_github_escapes_workflow_command_characters(tmp_path: Path, run_mailctl: Run) -> None:
+def test_github_escapes_workflow_command_characters(tmp_path: Path) -> None:
     path = tmp_path / "a,b:c%.yaml"
     path.write_text("version: 1\ndomains:\n  a.example.com: 5\n")
-    result = run_mailctl("validate", "--format", "github", str(path))
+    result = mailctl("validate", "--format", "github", str(path))
     assert result.returncode == 1
     assert f"file={str(path).replace('%', '%25').replace(':', '%3A').replace(',', '%2C')}," in (
         result.stdout
     )
 
 
-def test_warnings_are_shown_but_exit_0(tmp_path: Path, run_mailctl: Run) -> None:
+def test_warnings_are_shown_but_exit_0(tmp_path: Path) -> None:
     path = tmp_path / "d.yaml"
     path.write_text(
         "version: 1\ndomains:\n  a.example.com:\n"
         "    imap: {host: imap.example.com, port: 143, security: none}\n"
         "    smtp: {host: smtp.example.com}\n"
     )
-    result = run_mailctl("validate", str(path))
+    result = mailctl("validate", str(path))
     assert result.returncode == 0
     assert f"{path}:4:5: warning: imap of a.example.com uses security: none" in result.stderr
-    github = run_mailctl("validate", "--format", "github", str(path))
+    github = mailctl("validate", "--format", "github", str(path))
     assert github.stdout.startswith(f"::warning file={path},line=4,col=5,")
 
 
@@ -124,8 +128,8 @@ def test_warnings_are_shown_but_exit_0(tmp_path: Path, run_mailctl: Run) -> None
         ["validate", "--no-such-option", "examples"],
     ],
 )
-def test_usage_errors_exit_1_not_2(args: list[str], run_mailctl: Run) -> None:
-    result = run_mailctl(*args)
+def test_usage_errors_exit_1_not_2(args: list[str]) -> None:
+    result = mailctl(*args)
     assert result.returncode == 1
     assert "Usage:" in result.stderr or "Error:" in result.stderr
     assert "Traceback" not in result.stderr
@@ -153,38 +157,13 @@ def test_internal_error_is_reported_as_a_bug_with_details_in_a_file(
     assert str(report) in err
 
 
-def stderr_on_a_tty(args: list[str], env: dict[str, str]) -> str:
-    primary, secondary = pty.openpty()
-    executable = str(Path(sys.executable).parent / "mailctl")
-    environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
-    process = subprocess.Popen(
-        [executable, *args],
-        stderr=secondary,
-        stdout=subprocess.DEVNULL,
-        env=environment,
-        cwd=ROOT,
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=30)
-    os.close(primary)
-    return b"".join(chunks).decode()
-
-
+@pytest.mark.smoke
 def test_colour_on_a_tty_and_never_with_no_color() -> None:
     args = ["validate", str(FIXTURES / "bad" / "port_zero.yaml")]
     assert "\x1b[" in stderr_on_a_tty(args, {})
     assert "\x1b[" not in stderr_on_a_tty(args, {"NO_COLOR": "1"})
 
 
-def test_no_colour_when_not_a_tty(run_mailctl: Run) -> None:
-    result = run_mailctl("validate", str(FIXTURES / "bad" / "port_zero.yaml"))
+def test_no_colour_when_not_a_tty() -> None:
+    result = mailctl("validate", str(FIXTURES / "bad" / "port_zero.yaml"))
     assert "\x1b[" not in result.stderr

@@ -76,7 +76,7 @@ def plan(
 def made(request: PlanRequest, store: Store, progress: Progress | None = None) -> Planned:
     """The plan of ``request`` against ``store`` (not saved)."""
     # Imported here: reading feeds needs TLS and HTTP only when a domains file has feeds.
-    from reconciler.service import feeds_read
+    from reconciler.app.feeds import feeds_read
 
     loaded = load(request.path, request.credentials)
     desired, feeds = feeds_read(loaded.desired, request.fetch)

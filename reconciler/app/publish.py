@@ -39,7 +39,7 @@ def publish(store: Store, publish: Publish | None) -> Published | None:
     if store.read().lineage is None:
         return Published(publish.out)
     from reconciler.allowlist import writer
-    from reconciler.service import stored_allowlist
+    from reconciler.app.allowlist import stored_allowlist
 
     try:
         allowlist = stored_allowlist(store)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from reconciler import service
 from reconciler.allowlist.formats import FORMATS, Format
 from reconciler.allowlist.rules import Allowlist
+from reconciler.app import allowlist as app
 from reconciler.cli.boundary import input_view
 from reconciler.cli.common import (
     check_origin,
     credential_policy,
     feed_timeout_option,
     fetch_options_from,
-    opened_store,
     state_option,
     target_options,
 )
@@ -52,14 +52,15 @@ def format_option(*names: str, help_prefix: str) -> Callable[[F], F]:
 
 def write_allowlists(allowlist: Allowlist, out: Path, formats: tuple[Format, ...]) -> None:
     """Write ``allowlist`` into ``out`` and say what changed."""
-    from reconciler.allowlist import writer
+    show_written(allowlist, out, app.write(allowlist, out, formats))
 
-    report = writer.write(out, allowlist, formats)
+
+def show_written(allowlist: Allowlist, out: Path, changes: str) -> None:
     count = len(allowlist.domains)
     what = " (desired state, not applied)" if allowlist.origin.kind == "desired" else ""
     click.echo(
         f"Allowlists of {count} static-IP domain{'s' if count != 1 else ''}{what} in {out}: "
-        f"{report.describe()}."
+        f"{changes}."
     )
 
 
@@ -114,10 +115,9 @@ def allowlist(
     """
     fetch = fetch_options_from(targets)
     check_origin(origin, path)
-    with opened_store(state_url) as store:
-        if path is None:
-            chosen = service.stored_allowlist(store)
-        else:
-            input_view("text", path)
-            chosen = service.desired_allowlist(path, store, fetch, credential_policy())
-    write_allowlists(chosen, out, formats)
+    options = app.AllowlistOptions(out, formats, state_url=state_url, fetch=fetch)
+    if path is not None:
+        input_view("text", path)
+        options = replace(options, origin="desired", path=path, credentials=credential_policy())
+    done = app.write_allowlists(options)
+    show_written(done.allowlist, done.out, done.changes)

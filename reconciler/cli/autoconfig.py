@@ -4,20 +4,13 @@ RFC 6186 SRV records), out of mailctl and into it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from reconciler.cli.common import (
-    check_origin,
-    credential_policy,
-    opened_store,
-    plural,
-    state_option,
-)
-from reconciler.desired.model import Domain
-from reconciler.errors import InputError, Location, MailctlError
-from reconciler.output.atomic import write_atomic
+from reconciler.app import autoconfig as app
+from reconciler.cli.common import check_origin, credential_policy, plural, state_option
 
 
 @click.group()
@@ -29,23 +22,6 @@ def autoconfig() -> None:
       mailctl autoconfig export --out public/
       mailctl autoconfig export domains.yaml --from desired --out public/
     """
-
-
-def _domains(source: str, path: Path | None, state_url: str | None) -> dict[str, Domain]:
-    check_origin(source, path)
-    if path is not None:
-        from reconciler.desired.loader import load
-
-        return dict(load(path, credential_policy()).desired.domains)  # InputError: located
-    with opened_store(state_url) as store:
-        state = store.read()
-        where = store.display_url
-    if state.lineage is None:
-        raise MailctlError(
-            f"the store {where} is empty (nothing applied yet); apply first, or export "
-            "a domains file with: mailctl autoconfig export PATH --from desired --out DIR"
-        )
-    return dict(state.domains)
 
 
 @autoconfig.command()
@@ -107,16 +83,14 @@ def export(path: Path | None, out: Path, source: str, ttl: int, state_url: str |
       mailctl autoconfig export --state postgresql://mailctl@db/mailctl --out public/
       mailctl autoconfig export domains.yaml --from desired --out public/
     """
-    from reconciler.autoconfig.writer import export_domains
-
-    domains = _domains(source, path, state_url)
-    try:
-        report = export_domains(out, domains, ttl)
-    except OSError as exc:
-        raise MailctlError(f"cannot write into {out}: {exc.strerror or exc}") from None
+    check_origin(source, path)
+    options = app.ExportOptions(out, ttl=ttl, state_url=state_url)
+    if path is not None:
+        options = replace(options, origin="desired", path=path, credentials=credential_policy())
+    done = app.export(options)
     click.echo(
-        f"{out}: {plural(len(domains), 'domain')}: wrote {plural(len(report.written), 'file')}, "
-        f"{report.unchanged} unchanged, removed {len(report.removed)}.",
+        f"{out}: {plural(done.domains, 'domain')}: wrote {plural(len(done.written), 'file')}, "
+        f"{done.unchanged} unchanged, removed {len(done.removed)}.",
         err=True,
     )
 
@@ -163,30 +137,18 @@ def import_autoconfig(sources: tuple[Path, ...], out: Path | None, replace: bool
       mailctl import autoconfig ispdb/ --out domains.yaml
       mailctl import autoconfig public/www/ --out domains.yaml --replace
     """
-    from reconciler.autoconfig import ispdb, merge
-
-    imported = ispdb.read_sources(list(sources))  # InputError: every problem, located
-    for skipped in imported.skipped:
+    done = app.import_autoconfig(app.ImportOptions(sources, out, replace))
+    for skipped in done.skipped:
         click.echo(f"{skipped.location}: skipped: {skipped.provider}: {skipped.reason}", err=True)
-    found = f"{plural(len(imported.entries), 'domain')} from {plural(len(imported.files), 'file')}"
-    if out is None:
-        click.echo(merge.render_new(imported.entries), nl=False)
-        click.echo(f"Imported {found}; skipped {len(imported.skipped)}.", err=True)
+    found = f"{plural(done.domains, 'domain')} from {plural(done.files, 'file')}"
+    if done.out is None:
+        click.echo(done.text, nl=False)
+        click.echo(f"Imported {found}; skipped {len(done.skipped)}.", err=True)
         return
-    try:
-        text = out.read_text() if out.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.single(Location(str(out)), f"cannot read the file: {exc}") from None
-    merged = merge.merge(text, str(out), imported.entries, replace=replace)
-    for name in merged.kept:
+    for name in done.kept:
         click.echo(f"{out}: skipped: {name} is already there (--replace replaces it)", err=True)
-    if merged.text != text:
-        try:
-            write_atomic(out, merged.text.encode())
-        except OSError as exc:
-            raise MailctlError(f"cannot write {out}: {exc.strerror}") from None
     click.echo(
-        f"Imported {found} into {out}: {len(merged.added)} added, {len(merged.replaced)} "
-        f"replaced, {len(merged.kept)} already there; {len(imported.skipped)} skipped.",
+        f"Imported {found} into {out}: {len(done.added)} added, {len(done.replaced)} "
+        f"replaced, {len(done.kept)} already there; {len(done.skipped)} skipped.",
         err=True,
     )

@@ -9,63 +9,20 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import opened_store, plural, state_option
-from reconciler.desired.inbox import (
-    Address,
-    AddressProblem,
-    describe,
-    inherited,
-    parse_address,
-    resolve,
-)
-from reconciler.errors import InputError, Location, MailctlError
-from reconciler.store.base import Inbox, StoreError
+from reconciler.app import inbox as app
+from reconciler.cli.common import plural, state_option
+from reconciler.desired.inbox import describe, inherited
 
-AUTOCONFIG_ENV = "MAILCTL_AUTOCONFIG"
 FORMAT = click.Choice(["text", "json"])
 
 
-def _address(raw: str) -> Address:
-    try:
-        return parse_address(raw)
-    except AddressProblem as problem:
-        raise InputError.single(Location("ADDRESS"), problem.message, problem.hint) from None
-
-
-def _autoconfig_sources(given: tuple[Path, ...]) -> list[Path]:
-    if given:
-        return list(given)
-    value = os.environ.get(AUTOCONFIG_ENV, "")
-    return [Path(part) for part in value.split(os.pathsep) if part]
-
-
-def _suggestion(domain: str, sources: list[Path]) -> str:
-    """What the autoconfig data suggests for an unconfigured domain ('' if nothing)."""
-    if not sources:
-        return ""
-    from reconciler.autoconfig import ispdb
-    from reconciler.autoconfig.merge import render_new
-
-    try:
-        entry = ispdb.find(domain, sources)
-    except InputError as exc:
-        return f"\n(the autoconfig data could not be read: {exc.diagnostics[0]})"
-    if entry is None:
-        return f"\nThe autoconfig data ({', '.join(map(str, sources))}) does not know {domain}."
-    text = render_new([entry])
-    body = text[text.index("  ", text.index("domains:")) :]
-    return (
-        f"\nThe autoconfig data suggests ({entry.location}, provider {entry.provider}); add "
-        f"this under 'domains:' in your domains.yaml, then plan and apply:\n\n{body}"
-    )
-
-
-def _record(inbox: Inbox, settings: dict[str, Any] | None) -> dict[str, Any]:
+def _record(entry: app.Listed) -> dict[str, Any]:
+    """An inbox and the settings it resolves to (None: its domain is not configured)."""
     return {
-        "address": inbox.address,
-        "domain": inbox.domain,
-        "connected_at": inbox.connected_at,
-        "settings": settings,
+        "address": entry.inbox.address,
+        "domain": entry.inbox.domain,
+        "connected_at": entry.inbox.connected_at,
+        "settings": inherited(entry.domain) if entry.domain else None,
     }
 
 
@@ -104,7 +61,7 @@ def inbox() -> None:
     type=click.Path(path_type=Path),
     metavar="PATH",
     help="Autoconfig XML file or folder (ISPDB format; repeatable) to suggest settings "
-    f"from when the domain is not configured. Default: ${AUTOCONFIG_ENV} "
+    f"from when the domain is not configured. Default: ${app.AUTOCONFIG_ENV} "
     f"(paths separated by '{os.pathsep}').",
 )
 @state_option
@@ -125,35 +82,15 @@ def connect(
       mailctl inbox connect Bob@Bücher.example --format json
       mailctl inbox connect carol@gmail.com --autoconfig ispdb/
     """
-    parsed = _address(address)
-    with opened_store(state_url) as store:
-        state = store.read()
-        domain = resolve(parsed.domain, state.domains)
-        if domain is None:
-            count = plural(len(state.domains), "domain")
-            where = (
-                "the store is empty (nothing applied yet)"
-                if state.lineage is None
-                else f"it is not among the {count} in {store.display_url}"
-            )
-            raise MailctlError(
-                f"cannot connect {parsed}: domain {parsed.domain} is not configured; {where}. "
-                "Add it to domains.yaml, then mailctl plan and apply."
-                + _suggestion(parsed.domain, _autoconfig_sources(autoconfig_sources))
-            )
-        already = any(i.address == str(parsed) for i in store.inboxes(parsed.domain))
-        try:
-            record = store.connect_inbox(str(parsed), parsed.domain)
-        except StoreError as exc:
-            raise MailctlError(
-                f"cannot connect {parsed}: {exc} (mailctl inbox disconnect {parsed})"
-            ) from None
+    sources = autoconfig_sources or app.autoconfig_from_env(os.environ)
+    done = app.connect(app.ConnectOptions(address, state_url, sources))
     if fmt == "json":
-        click.echo(json.dumps({**_record(record, inherited(domain)), "new": not already}, indent=2))
+        record = _record(app.Listed(done.inbox, done.domain))
+        click.echo(json.dumps({**record, "new": done.new}, indent=2))
         return
-    verb = "Already connected" if already else "Connected"
-    click.echo(f"{verb}: {record.address} (domain {record.domain}); it inherits:")
-    for line in describe(domain):
+    verb = "Connected" if done.new else "Already connected"
+    click.echo(f"{verb}: {done.inbox.address} (domain {done.inbox.domain}); it inherits:")
+    for line in describe(done.domain):
         click.echo(f"  {line}")
 
 
@@ -175,26 +112,15 @@ def list_(only: str | None, fmt: str, state_url: str | None) -> None:
       mailctl inbox list
       mailctl inbox list --domain example.com --format json
     """
-    domain_filter = None
-    if only is not None:
-        from reconciler.desired import names
-
-        try:
-            domain_filter = names.normalise_domain(only)
-        except names.NameProblem as problem:
-            raise InputError.single(Location("--domain"), problem.message, problem.hint) from None
-    with opened_store(state_url) as store:
-        inboxes = store.inboxes(domain_filter)
-        domains = store.read().domains if inboxes else {}
-    resolved = [(i, resolve(i.domain, domains)) for i in inboxes]
+    listed = app.list_inboxes(app.ListOptions(only, state_url))
     if fmt == "json":
-        records = [_record(i, inherited(d) if d else None) for i, d in resolved]
-        click.echo(json.dumps(records, indent=2))
+        click.echo(json.dumps([_record(i) for i in listed.inboxes], indent=2))
         return
-    if not resolved:
-        click.echo("No inboxes connected" + (f" for {domain_filter}." if domain_filter else "."))
+    if not listed.inboxes:
+        click.echo("No inboxes connected" + (f" for {listed.domain}." if listed.domain else "."))
         return
-    for i, d in resolved:
+    for i in listed.inboxes:
+        d = i.domain
         if d is None:
             settings = "domain not configured: no settings"
         else:
@@ -202,8 +128,10 @@ def list_(only: str | None, fmt: str, state_url: str | None) -> None:
                 f"imap {d.imap.host}:{d.imap.port} {d.imap.security}, "
                 f"smtp {d.smtp.host}:{d.smtp.port} {d.smtp.security}"
             )
-        click.echo(f"{i.address}  {i.domain}  {settings}  (connected {i.connected_at})")
-    count = plural(len(resolved), "inbox", "inboxes")
+        click.echo(
+            f"{i.inbox.address}  {i.inbox.domain}  {settings}  (connected {i.inbox.connected_at})"
+        )
+    count = plural(len(listed.inboxes), "inbox", "inboxes")
     click.echo(f"{count}.", err=True)
 
 
@@ -220,12 +148,5 @@ def disconnect(address: str, state_url: str | None) -> None:
     Example:
       mailctl inbox disconnect alice@example.com
     """
-    parsed = _address(address)
-    with opened_store(state_url) as store:
-        removed = store.disconnect_inbox(str(parsed))
-    if not removed:
-        raise MailctlError(
-            f"no inbox {parsed} is connected (the local part must match exactly; "
-            "mailctl inbox list shows them)"
-        )
-    click.echo(f"Disconnected {parsed}.")
+    done = app.disconnect(app.DisconnectOptions(address, state_url))
+    click.echo(f"Disconnected {done.address}.")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import opened_store, plural, state_option
+from reconciler.app import inspect as app
+from reconciler.cli.common import plural, state_option
 from reconciler.desired.state import flatten
-from reconciler.errors import MailctlError
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
 SHOWN_RANGES = 10  # a feed may bring thousands; the text view is for a person
@@ -21,10 +21,8 @@ SHOWN_RANGES = 10  # a feed may bring thousands; the text view is for a person
 @state_option
 def show(fmt: str, state_url: str | None) -> None:
     """Show the stored state: lineage, serial, connection ranges and every domain."""
-    with opened_store(state_url) as store:
-        state = store.read()
-        counts = store.inbox_counts() if state.lineage else {}
-        where = store.display_url
+    result = app.show(app.ReadOptions(state_url))
+    state, counts, where = result.state, result.inboxes, result.where
     if fmt == "yaml":
         from reconciler.desired.to_yaml import to_yaml  # ruamel.yaml: only this format needs it
 
@@ -80,8 +78,7 @@ def history(fmt: str, state_url: str | None) -> None:
 
     Restore any of them with mailctl rollback --to SERIAL.
     """
-    with opened_store(state_url) as store:
-        entries = store.history()
+    entries = app.history(app.ReadOptions(state_url)).entries
     if fmt == "json":
         click.echo(json.dumps([asdict(e) for e in entries], indent=2, default=list))
         return
@@ -113,16 +110,8 @@ def export(out: Path | None, state_url: str | None) -> None:
     Adopts an account that was configured by hand: export it, commit the file, and
     from then on change it through pull requests. Planning the export shows no changes.
     """
-    from reconciler.desired.to_yaml import to_yaml
-    from reconciler.output.atomic import write_atomic
-
-    with opened_store(state_url) as store:
-        text = to_yaml(store.read())
-    if out is None:
-        click.echo(text, nl=False)
+    exported = app.export(app.ExportOptions(out, state_url))
+    if exported.out is None:
+        click.echo(exported.text, nl=False)
         return
-    try:
-        write_atomic(out, text.encode())
-    except OSError as exc:
-        raise MailctlError(f"cannot write {out}: {exc.strerror}") from None
-    click.echo(f"Wrote {out}", err=True)
+    click.echo(f"Wrote {exported.out}", err=True)

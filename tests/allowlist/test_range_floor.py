@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import service
 from reconciler.allowlist.feeds import read_feed
 from reconciler.allowlist.fetch import FetchOptions
 from reconciler.allowlist.resolve import resolve_feeds
+from reconciler.app import allowlist as allowlist_app
 from reconciler.app.plan import PlanRequest
 from reconciler.app.plan import plan as make_plan
 from reconciler.desired.loader import load
@@ -104,7 +104,7 @@ def test_plan_and_allowlist_preview_write_nothing(tmp_path: Path) -> None:
         with pytest.raises(InputError, match=r"collapse to ::/0"):
             make_plan(PlanRequest(path, checks=None), store=store)
         with pytest.raises(InputError, match=r"collapse to ::/0"):
-            service.desired_allowlist(path, store, None)
+            allowlist_app.desired_allowlist(path, store, None)
     finally:
         store.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["domains.yaml", "halves.txt"]
@@ -120,7 +120,7 @@ def test_a_stored_state_that_breaks_the_floor_gives_no_allowlist(tmp_path: Path)
         with pytest.raises(
             MailctlError, match=r"stored connection ranges allow too much: .*0\.0\.0\.0/0"
         ):
-            service.stored_allowlist(store)
+            allowlist_app.stored_allowlist(store)
     finally:
         store.close()
 

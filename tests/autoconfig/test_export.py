@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.autoconfig import srv, xml_out
 from reconciler.desired.model import Domain, Endpoint
-from tests.conftest import Run
+from tests.cli_support import mailctl, offline
 
 DOMAINS = """\
 version: 1
@@ -45,19 +45,15 @@ def desired(tmp_path: Path) -> Path:
     return path
 
 
-def export(run_mailctl: Run, desired: Path, out: Path) -> str:
-    result = run_mailctl(
-        "autoconfig", "export", str(desired), "--from", "desired", "--out", str(out)
-    )
+def export(desired: Path, out: Path) -> str:
+    result = mailctl("autoconfig", "export", str(desired), "--from", "desired", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return result.stderr
 
 
-def test_layout_is_what_a_web_server_and_a_zone_serve(
-    tmp_path: Path, desired: Path, run_mailctl: Run
-) -> None:
+def test_layout_is_what_a_web_server_and_a_zone_serve(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
-    assert "3 domains: wrote 10 files, 0 unchanged, removed 0." in export(run_mailctl, desired, out)
+    assert "3 domains: wrote 10 files, 0 unchanged, removed 0." in export(desired, out)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     expected = [".mailctl-autoconfig.lock", ".mailctl-autoconfig.manifest", "srv-records.zone"]
     for name in ("example.com", "legacy.example.org", IDN):
@@ -75,11 +71,9 @@ def test_layout_is_what_a_web_server_and_a_zone_serve(
         assert mode & 0o044 == 0o044, oct(mode)  # a web server (another user) can read it
 
 
-def test_xml_is_client_config_1_1_with_each_socket_type(
-    tmp_path: Path, desired: Path, run_mailctl: Run
-) -> None:
+def test_xml_is_client_config_1_1_with_each_socket_type(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
-    export(run_mailctl, desired, out)
+    export(desired, out)
 
     def servers(name: str) -> list[tuple[str | None, ...]]:
         root = ET.parse(out / "www" / name / "mail" / "config-v1.1.xml").getroot()
@@ -120,11 +114,9 @@ def test_xml_is_client_config_1_1_with_each_socket_type(
     assert shown == "bücher.example"
 
 
-def test_srv_records_publish_one_way_and_refuse_the_other(
-    tmp_path: Path, desired: Path, run_mailctl: Run
-) -> None:
+def test_srv_records_publish_one_way_and_refuse_the_other(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
-    export(run_mailctl, desired, out)
+    export(desired, out)
     assert (out / "dns" / "example.com.zone").read_text() == (
         "; RFC 6186 / RFC 8314 SRV records for example.com\n"
         "_imaps._tcp.example.com. 3600 IN SRV 0 1 993 imap.example.com.\n"
@@ -155,9 +147,9 @@ def test_srv_records_publish_one_way_and_refuse_the_other(
     )
 
 
-def test_ttl_option(tmp_path: Path, desired: Path, run_mailctl: Run) -> None:
+def test_ttl_option(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
-    result = run_mailctl(
+    result = mailctl(
         "autoconfig", "export", str(desired), "--from", "desired", "--out", str(out),
         "--ttl", "300",
     )  # fmt: skip
@@ -166,16 +158,16 @@ def test_ttl_option(tmp_path: Path, desired: Path, run_mailctl: Run) -> None:
 
 
 def test_unchanged_files_are_not_rewritten_and_changes_touch_only_their_files(
-    tmp_path: Path, desired: Path, run_mailctl: Run
+    tmp_path: Path, desired: Path
 ) -> None:
     out = tmp_path / "public"
-    export(run_mailctl, desired, out)
+    export(desired, out)
     before = snapshot(out)
-    assert "wrote 0 files, 10 unchanged, removed 0." in export(run_mailctl, desired, out)
+    assert "wrote 0 files, 10 unchanged, removed 0." in export(desired, out)
     assert snapshot(out) == before  # same bytes and the same mtimes
 
     desired.write_text(DOMAINS.replace("port: 465, security: ssl", "port: 587, security: starttls"))
-    assert "wrote 4 files, 6 unchanged" in export(run_mailctl, desired, out)
+    assert "wrote 4 files, 6 unchanged" in export(desired, out)
     after = snapshot(out)
     changed = sorted(name for name in after if after[name] != before[name])
     assert changed == [
@@ -187,18 +179,16 @@ def test_unchanged_files_are_not_rewritten_and_changes_touch_only_their_files(
     assert not list(out.rglob("*.tmp"))
 
 
-def test_only_files_it_wrote_are_ever_removed(
-    tmp_path: Path, desired: Path, run_mailctl: Run
-) -> None:
+def test_only_files_it_wrote_are_ever_removed(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
     out.mkdir()
     keep = out / "README.txt"
     keep.write_text("served by nginx; see ops wiki\n")
-    export(run_mailctl, desired, out)
+    export(desired, out)
     own = out / "www" / "legacy.example.org" / "favicon.ico"
     own.write_bytes(b"\0")  # somebody else's file inside a domain's folder
     desired.write_text(DOMAINS.split("  legacy.example.org:")[0])  # only example.com is left
-    stderr = export(run_mailctl, desired, out)
+    stderr = export(desired, out)
     assert "1 domain: wrote 1 file, 3 unchanged, removed 6." in stderr
     assert keep.read_text() == "served by nginx; see ops wiki\n"
     assert own.exists()  # not ours: kept, and so is its folder
@@ -211,9 +201,7 @@ def test_only_files_it_wrote_are_ever_removed(
     assert "www/example.com/mail/config-v1.1.xml" in manifest
 
 
-def test_a_tampered_manifest_cannot_remove_files_outside(
-    tmp_path: Path, desired: Path, run_mailctl: Run
-) -> None:
+def test_a_tampered_manifest_cannot_remove_files_outside(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
@@ -223,23 +211,23 @@ def test_a_tampered_manifest_cannot_remove_files_outside(
     (out / ".mailctl-autoconfig.manifest").write_text(
         f"../victim.txt\n{victim}\nwww/link/victim.txt\n"
     )
-    export(run_mailctl, desired, out)
+    export(desired, out)
     assert victim.read_text() == "precious\n"
 
 
-def test_export_from_the_store(tmp_path: Path, desired: Path, run_offline: Run) -> None:
+def test_export_from_the_store(tmp_path: Path, desired: Path) -> None:
     state = f"sqlite:///{tmp_path / 'state.db'}"
     out = tmp_path / "public"
-    empty = run_offline("autoconfig", "export", "--out", str(out), "--state", state)
+    empty = offline("autoconfig", "export", "--out", str(out), "--state", state)
     assert empty.returncode == 1
     assert "is empty (nothing applied yet)" in empty.stderr
     assert not out.exists()
-    applied = run_offline("apply", str(desired), "--auto-approve", "--state", state)
+    applied = offline("apply", str(desired), "--auto-approve", "--state", state)
     assert applied.returncode == 0, applied.stderr
-    stored = run_offline("autoconfig", "export", "--out", str(out), "--state", state)
+    stored = offline("autoconfig", "export", "--out", str(out), "--state", state)
     assert stored.returncode == 0, stored.stderr
     from_file = tmp_path / "from-file"
-    from_desired = run_offline(
+    from_desired = offline(
         "autoconfig", "export", str(desired), "--from", "desired", "--out", str(from_file)
     )
     assert from_desired.returncode == 0
@@ -248,20 +236,16 @@ def test_export_from_the_store(tmp_path: Path, desired: Path, run_offline: Run) 
     }
 
 
-def test_bad_usage_and_bad_input_write_nothing(
-    tmp_path: Path, desired: Path, run_mailctl: Run
-) -> None:
+def test_bad_usage_and_bad_input_write_nothing(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
-    no_path = run_mailctl("autoconfig", "export", "--from", "desired", "--out", str(out))
+    no_path = mailctl("autoconfig", "export", "--from", "desired", "--out", str(out))
     assert no_path.returncode == 1
     assert "--from desired needs PATH" in no_path.stderr
-    stray = run_mailctl("autoconfig", "export", str(desired), "--out", str(out))
+    stray = mailctl("autoconfig", "export", str(desired), "--out", str(out))
     assert stray.returncode == 1
     assert "read only with --from desired" in stray.stderr
     desired.write_text(DOMAINS.replace("port: 993", "port: 99999"))
-    invalid = run_mailctl(
-        "autoconfig", "export", str(desired), "--from", "desired", "--out", str(out)
-    )
+    invalid = mailctl("autoconfig", "export", str(desired), "--from", "desired", "--out", str(out))
     assert invalid.returncode == 1
     assert f"{desired}:4:" in invalid.stderr
     assert not out.exists()
@@ -277,16 +261,12 @@ def test_pure_renderers_are_byte_stable() -> None:
     )
 
 
-def test_a_file_it_did_not_write_is_never_overwritten(
-    tmp_path: Path, desired: Path, run_mailctl: Run
-) -> None:
+def test_a_file_it_did_not_write_is_never_overwritten(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
     out.mkdir()
     (out / "srv-records.zone").write_text("; our own zone\n")
     before = snapshot(out)
-    result = run_mailctl(
-        "autoconfig", "export", str(desired), "--from", "desired", "--out", str(out)
-    )
+    result = mailctl("autoconfig", "export", str(desired), "--from", "desired", "--out", str(out))
     assert result.returncode == 1
     assert f"{out / 'srv-records.zone'}: error: exists and was not written by mailctl" in (
         result.stderr
@@ -295,16 +275,16 @@ def test_a_file_it_did_not_write_is_never_overwritten(
 
 
 def test_manifest_entries_it_could_not_have_written_are_never_removed(
-    tmp_path: Path, desired: Path, run_mailctl: Run
+    tmp_path: Path, desired: Path
 ) -> None:
     out = tmp_path / "public"
-    export(run_mailctl, desired, out)
+    export(desired, out)
     (out / "index.html").write_text("<h1>ours</h1>\n")
     (out / ".git").mkdir()
     (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     manifest = out / ".mailctl-autoconfig.manifest"
     manifest.write_text(manifest.read_text() + "index.html\n.git/HEAD\nwww/x\n")
-    export(run_mailctl, desired, out)
+    export(desired, out)
     assert (out / "index.html").read_text() == "<h1>ours</h1>\n"
     assert (out / ".git" / "HEAD").exists()
 

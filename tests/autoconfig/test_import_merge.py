@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.autoconfig.test_ispdb_errors import provider_xml
-from tests.conftest import Run
+from tests.autoconfig.xml_support import provider_xml
+from tests.cli_support import mailctl
 
 EXISTING = """\
 # Our mail domains. Reviewed by the platform team.
@@ -37,10 +37,10 @@ def sources(tmp_path: Path) -> Path:
     return folder
 
 
-def test_merge_keeps_comments_order_and_indentation(tmp_path: Path, run_mailctl: Run) -> None:
+def test_merge_keeps_comments_order_and_indentation(tmp_path: Path) -> None:
     out = tmp_path / "domains.yaml"
     out.write_text(EXISTING)
-    result = run_mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out))
+    result = mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert f"{out}: skipped: example.net is already there (--replace replaces it)" in (
         result.stderr
@@ -58,19 +58,15 @@ def test_merge_keeps_comments_order_and_indentation(tmp_path: Path, run_mailctl:
         "        imap: {host: imap.example.net, port: 993, security: ssl}\n"
         "        smtp: {host: smtp.example.net, port: 587, security: starttls}\n"
     )
-    validated = run_mailctl("validate", str(out))
+    validated = mailctl("validate", str(out))
     assert validated.returncode == 0, validated.stderr
     assert "valid: 3 domains" in validated.stdout
 
 
-def test_replace_swaps_servers_in_place_and_keeps_the_rest(
-    tmp_path: Path, run_mailctl: Run
-) -> None:
+def test_replace_swaps_servers_in_place_and_keeps_the_rest(tmp_path: Path) -> None:
     out = tmp_path / "domains.yaml"
     out.write_text(EXISTING)
-    result = run_mailctl(
-        "import", "autoconfig", str(sources(tmp_path)), "--out", str(out), "--replace"
-    )
+    result = mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out), "--replace")
     assert result.returncode == 0, result.stderr
     assert "1 added, 1 replaced, 0 already there" in result.stderr
     text = out.read_text()
@@ -80,22 +76,22 @@ def test_replace_swaps_servers_in_place_and_keeps_the_rest(
     document = yaml.safe_load(text)
     assert list(document["domains"]) == ["zeta.example", "Example.NET.", "alpha.example"]
     assert document["domains"]["Example.NET."]["use_static_ip_addresses"] is False
-    assert run_mailctl("validate", str(out)).returncode == 0
+    assert mailctl("validate", str(out)).returncode == 0
 
 
-def test_importing_again_changes_nothing(tmp_path: Path, run_mailctl: Run) -> None:
+def test_importing_again_changes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "domains.yaml"
     folder = sources(tmp_path)
-    assert run_mailctl("import", "autoconfig", str(folder), "--out", str(out)).returncode == 0
+    assert mailctl("import", "autoconfig", str(folder), "--out", str(out)).returncode == 0
     before = (out.read_bytes(), out.stat().st_mtime_ns)
-    again = run_mailctl("import", "autoconfig", str(folder), "--out", str(out))
+    again = mailctl("import", "autoconfig", str(folder), "--out", str(out))
     assert again.returncode == 0
     assert "0 added, 0 replaced, 2 already there" in again.stderr
     assert (out.read_bytes(), out.stat().st_mtime_ns) == before
 
 
-def test_without_out_prints_a_complete_valid_file(tmp_path: Path, run_mailctl: Run) -> None:
-    result = run_mailctl("import", "autoconfig", str(sources(tmp_path)))
+def test_without_out_prints_a_complete_valid_file(tmp_path: Path) -> None:
+    result = mailctl("import", "autoconfig", str(sources(tmp_path)))
     assert result.returncode == 0, result.stderr
     printed = tmp_path / "printed.yaml"
     printed.write_text(result.stdout)
@@ -105,24 +101,24 @@ def test_without_out_prints_a_complete_valid_file(tmp_path: Path, run_mailctl: R
         "port": 587,
         "security": "starttls",
     }
-    assert run_mailctl("validate", str(printed)).returncode == 0
+    assert mailctl("validate", str(printed)).returncode == 0
 
 
-def test_a_file_that_cannot_be_merged_into_is_left_alone(tmp_path: Path, run_mailctl: Run) -> None:
+def test_a_file_that_cannot_be_merged_into_is_left_alone(tmp_path: Path) -> None:
     out = tmp_path / "domains.yaml"
     broken = "version: 1\ndomains:\n  a.example: {imap: {host: x.example}\n"
     out.write_text(broken)
-    result = run_mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out))
+    result = mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out))
     assert result.returncode == 1
     assert f"{out}:4:1: error: cannot merge into this file" in result.stderr
     assert out.read_text() == broken
     out.write_text("- just\n- a list\n")
-    listed = run_mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out))
+    listed = mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out))
     assert listed.returncode == 1
     assert "it is not a mapping with version and domains" in listed.stderr
     duplicate = "version: 1\ndomains:\n  a.example: {}\n  a.example: {}\n"
     out.write_text(duplicate)
-    twice = run_mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out))
+    twice = mailctl("import", "autoconfig", str(sources(tmp_path)), "--out", str(out))
     assert twice.returncode == 1
     assert f"{out}:4:3: error: cannot merge into this file" in twice.stderr
     assert out.read_text() == duplicate

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.cli_support import mailctl
 from tests.conftest import CORPUS as SHARED_CORPUS
-from tests.conftest import Run
 
 CORPUS = SHARED_CORPUS / "ispdb"
 SECURITY = {"SSL": "ssl", "STARTTLS": "starttls", "plain": "none"}
@@ -86,12 +86,11 @@ def test_the_sample_is_what_its_readme_says(
 
 def test_every_domain_of_the_corpus_is_imported_as_the_xml_says(
     tmp_path: Path,
-    run_mailctl: Run,
     expectation: tuple[dict[str, dict[str, Any]], set[str], int],
 ) -> None:
     entries, without_imap, files = expectation
     out = tmp_path / "domains.yaml"
-    result = run_mailctl("import", "autoconfig", str(CORPUS), "--out", str(out))
+    result = mailctl("import", "autoconfig", str(CORPUS), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert f"Imported {len(entries)} domains from {files} files" in result.stderr
     got = imported(out)
@@ -99,21 +98,20 @@ def test_every_domain_of_the_corpus_is_imported_as_the_xml_says(
     for domain, expected in entries.items():
         assert got[domain] == expected, domain
     assert skipped_providers(result.stderr) == without_imap
-    validated = run_mailctl("validate", str(out))
+    validated = mailctl("validate", str(out))
     assert validated.returncode == 0, validated.stderr
     assert f"valid: {len(entries)} domains" in validated.stdout
 
 
 def test_import_export_import_gives_the_same_entries(
     tmp_path: Path,
-    run_mailctl: Run,
     expectation: tuple[dict[str, dict[str, Any]], set[str], int],
 ) -> None:
     entries, _, _ = expectation
     first = tmp_path / "first.yaml"
-    assert run_mailctl("import", "autoconfig", str(CORPUS), "--out", str(first)).returncode == 0
+    assert mailctl("import", "autoconfig", str(CORPUS), "--out", str(first)).returncode == 0
     public = tmp_path / "public"
-    exported = run_mailctl(
+    exported = mailctl(
         "autoconfig", "export", str(first), "--from", "desired", "--out", str(public)
     )
     assert exported.returncode == 0, exported.stderr
@@ -134,7 +132,7 @@ def test_import_export_import_gives_the_same_entries(
         assert _endpoint(smtp, domain) == entries[domain]["smtp"]
         assert imap.findtext("username") == "%EMAILADDRESS%"
     second = tmp_path / "second.yaml"
-    again = run_mailctl("import", "autoconfig", str(public), "--out", str(second))
+    again = mailctl("import", "autoconfig", str(public), "--out", str(second))
     assert again.returncode == 0, again.stderr
     assert "skipped" not in again.stderr.replace("0 skipped", "")  # .well-known not read twice
     assert imported(second) == imported(first) == entries

@@ -12,38 +12,8 @@ import pytest
 
 from reconciler.autoconfig import ispdb
 from reconciler.errors import InputError
-from tests.conftest import Run
-
-SERVERS = """\
-    <incomingServer type="imap">
-      <hostname>{imap_host}</hostname>
-      <port>{imap_port}</port>
-      <socketType>{imap_socket}</socketType>
-      <username>%EMAILADDRESS%</username>
-      <authentication>password-cleartext</authentication>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp.example.net</hostname>
-      <port>587</port>
-      <socketType>STARTTLS</socketType>
-    </outgoingServer>
-"""
-
-
-def provider_xml(
-    *,
-    domains: tuple[str, ...] = ("example.net",),
-    imap_host: str = "imap.example.net",
-    imap_port: str = "993",
-    imap_socket: str = "SSL",
-) -> str:
-    body = "".join(f"    <domain>{d}</domain>\n" for d in domains)
-    servers = SERVERS.format(imap_host=imap_host, imap_port=imap_port, imap_socket=imap_socket)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<clientConfig version="1.1">\n'
-        f'  <emailProvider id="example.net">\n{body}{servers}  </emailProvider>\n'
-        "</clientConfig>\n"
-    )
+from tests.autoconfig.xml_support import provider_xml
+from tests.cli_support import mailctl
 
 
 def errors_of(tmp_path: Path, text: str | bytes) -> list[str]:
@@ -185,17 +155,17 @@ def test_a_domain_listed_twice_keeps_the_first_and_says_so(tmp_path: Path) -> No
     assert skipped.reason.startswith(f"example.net is already listed at {tmp_path / 'a.xml'}:4:5")
 
 
-def test_cli_reports_errors_and_writes_nothing(tmp_path: Path, run_mailctl: Run) -> None:
+def test_cli_reports_errors_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text(provider_xml(imap_port="x"))
     good = tmp_path / "good.xml"
     good.write_text(provider_xml(domains=("good.example",)))
     out = tmp_path / "domains.yaml"
-    result = run_mailctl("import", "autoconfig", str(good), str(bad), "--out", str(out))
+    result = mailctl("import", "autoconfig", str(good), str(bad), "--out", str(out))
     assert result.returncode == 1
     assert f"{bad}:7:7: error: port 'x' is not a number from 1 to 65535" in result.stderr
     assert result.stdout == ""
     assert not out.exists()
-    missing = run_mailctl("import", "autoconfig", str(tmp_path / "nope.xml"))
+    missing = mailctl("import", "autoconfig", str(tmp_path / "nope.xml"))
     assert missing.returncode == 1
     assert "nope.xml: error: no such file or folder" in missing.stderr

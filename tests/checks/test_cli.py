@@ -14,7 +14,7 @@ from tests.checks import servers
 from tests.checks.conftest import Dovecots
 from tests.checks.pki import Pki
 from tests.conftest import Run
-from tests.test_cli import stderr_on_a_tty
+from tests.tty_support import stderr_on_a_tty
 
 PINS = ["--resolve", "imap.test.example=127.0.0.1", "--resolve", "smtp.test.example=127.0.0.1"]
 

@@ -1,6 +1,6 @@
-"""``mailctl inbox``: connect, list and disconnect through real subprocesses against a
-real store (SQLite and PostgreSQL); inboxes inherit their domain's settings, also
-after an apply changes the domain."""
+"""``mailctl inbox``: connect, list and disconnect through the command line (run
+in-process) against a real store (SQLite and PostgreSQL); inboxes inherit their
+domain's settings, also after an apply changes the domain."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.store.open import open_store
-from tests.autoconfig.test_ispdb_corpus import CORPUS
-from tests.conftest import Run
+from tests.cli_support import mailctl, offline
+from tests.conftest import CORPUS as DATA
 
 DOMAINS = """\
 version: 1
@@ -23,28 +23,27 @@ domains:
     smtp: {host: mail.bücher.example}
 """
 IDN = "xn--bcher-kva.example"
+CORPUS = DATA / "ispdb"  # real ISPDB files
 
 
-def apply(run_offline: Run, tmp_path: Path, state: str, text: str, *flags: str) -> None:
+def apply(tmp_path: Path, state: str, text: str, *flags: str) -> None:
     path = tmp_path / "domains.yaml"
     path.write_text(text)
-    result = run_offline("apply", str(path), "--auto-approve", "--state", state, *flags)
+    result = offline("apply", str(path), "--auto-approve", "--state", state, *flags)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def listed(run_mailctl: Run, state: str, *args: str) -> list[dict[str, Any]]:
-    result = run_mailctl("inbox", "list", "--format", "json", "--state", state, *args)
+def listed(state: str, *args: str) -> list[dict[str, Any]]:
+    result = mailctl("inbox", "list", "--format", "json", "--state", state, *args)
     assert result.returncode == 0, result.stderr
     records: list[dict[str, Any]] = json.loads(result.stdout)
     return records
 
 
-def test_connect_list_disconnect(
-    tmp_path: Path, sqlite_state: str, run_mailctl: Run, run_offline: Run
-) -> None:
+def test_connect_list_disconnect(tmp_path: Path, sqlite_state: str) -> None:
     state = sqlite_state
-    apply(run_offline, tmp_path, state, DOMAINS)
-    connected = run_mailctl("inbox", "connect", "alice@Example.COM.", "--state", state)
+    apply(tmp_path, state, DOMAINS)
+    connected = mailctl("inbox", "connect", "alice@Example.COM.", "--state", state)
     assert connected.returncode == 0, connected.stderr
     assert connected.stdout == (
         "Connected: alice@example.com (domain example.com); it inherits:\n"
@@ -53,7 +52,7 @@ def test_connect_list_disconnect(
         "  non-secure (self-signed) certificate: not allowed\n"
         "  static IP addresses: off\n"
     )
-    as_json = run_mailctl(
+    as_json = mailctl(
         "inbox", "connect", "Bob@Bücher.example", "--format", "json", "--state", state
     )
     assert as_json.returncode == 0, as_json.stderr
@@ -62,77 +61,75 @@ def test_connect_list_disconnect(
     assert record["domain"] == IDN
     assert record["new"] is True
     assert record["settings"]["imap"] == {"host": f"mail.{IDN}", "port": 993, "security": "ssl"}
-    again = run_mailctl("inbox", "connect", "alice@example.com", "--state", state)
+    again = mailctl("inbox", "connect", "alice@example.com", "--state", state)
     assert again.returncode == 0
     assert again.stdout.startswith("Already connected: alice@example.com")
 
-    assert [(r["address"], r["domain"]) for r in listed(run_mailctl, state)] == [
+    assert [(r["address"], r["domain"]) for r in listed(state)] == [
         (f"Bob@{IDN}", IDN),
         ("alice@example.com", "example.com"),
     ]
-    only = listed(run_mailctl, state, "--domain", "EXAMPLE.com")
+    only = listed(state, "--domain", "EXAMPLE.com")
     assert [r["address"] for r in only] == ["alice@example.com"]
-    text = run_mailctl("inbox", "list", "--state", state)
+    text = mailctl("inbox", "list", "--state", state)
     assert "alice@example.com  example.com  imap imap.example.com:993 ssl" in text.stdout
     assert text.stderr == "2 inboxes.\n"
 
     # Inboxes are runtime data: they do not bump the serial, so saved plans stay fresh.
-    shown = json.loads(run_mailctl("show", "--format", "json", "--state", state).stdout)
+    shown = json.loads(mailctl("show", "--format", "json", "--state", state).stdout)
     assert shown["serial"] == 1
     assert shown["domains"]["example.com"]["inboxes"] == 1
 
-    gone = run_mailctl("inbox", "disconnect", "alice@EXAMPLE.com", "--state", state)
+    gone = mailctl("inbox", "disconnect", "alice@EXAMPLE.com", "--state", state)
     assert gone.returncode == 0, gone.stderr
     assert gone.stdout == "Disconnected alice@example.com.\n"
-    twice = run_mailctl("inbox", "disconnect", "alice@example.com", "--state", state)
+    twice = mailctl("inbox", "disconnect", "alice@example.com", "--state", state)
     assert twice.returncode == 1
     assert "no inbox alice@example.com is connected" in twice.stderr
     # The local part is kept as given, so case matters there.
-    other_case = run_mailctl("inbox", "disconnect", f"bob@{IDN}", "--state", state)
+    other_case = mailctl("inbox", "disconnect", f"bob@{IDN}", "--state", state)
     assert other_case.returncode == 1
-    assert [r["address"] for r in listed(run_mailctl, state)] == [f"Bob@{IDN}"]
+    assert [r["address"] for r in listed(state)] == [f"Bob@{IDN}"]
 
 
-def test_inboxes_inherit_a_change_applied_to_their_domain(
-    tmp_path: Path, state: str, run_mailctl: Run, run_offline: Run
-) -> None:
-    apply(run_offline, tmp_path, state, DOMAINS)
+def test_inboxes_inherit_a_change_applied_to_their_domain(tmp_path: Path, state: str) -> None:
+    apply(tmp_path, state, DOMAINS)
     for address in ("alice@example.com", "bob@example.com"):
-        assert run_mailctl("inbox", "connect", address, "--state", state).returncode == 0
+        assert mailctl("inbox", "connect", address, "--state", state).returncode == 0
     changed = DOMAINS.replace(
         "imap: {host: imap.example.com, port: 993, security: ssl}",
         "imap: {host: imap2.example.com, port: 143, security: starttls}",
     )
-    apply(run_offline, tmp_path, state, changed, "--allow-downgrade")
-    for record in listed(run_mailctl, state, "--domain", "example.com"):
+    apply(tmp_path, state, changed, "--allow-downgrade")
+    for record in listed(state, "--domain", "example.com"):
         assert record["settings"]["imap"] == {
             "host": "imap2.example.com",
             "port": 143,
             "security": "starttls",
         }
-    shown = run_mailctl("inbox", "connect", "alice@example.com", "--state", state)
+    shown = mailctl("inbox", "connect", "alice@example.com", "--state", state)
     assert "  IMAP  imap2.example.com:143  STARTTLS\n" in shown.stdout
 
     # Deleting the domain (allowed explicitly) leaves its inboxes with no settings.
     only_idn = "version: 1\ndomains:\n  bücher.example:" + DOMAINS.split("  bücher.example:")[1]
-    apply(run_offline, tmp_path, state, only_idn, "--allow-delete-with-inboxes")
-    orphans = listed(run_mailctl, state, "--domain", "example.com")
+    apply(tmp_path, state, only_idn, "--allow-delete-with-inboxes")
+    orphans = listed(state, "--domain", "example.com")
     assert [(r["address"], r["settings"]) for r in orphans] == [
         ("alice@example.com", None),
         ("bob@example.com", None),
     ]
-    text = run_mailctl("inbox", "list", "--state", state)
+    text = mailctl("inbox", "list", "--state", state)
     assert "alice@example.com  example.com  domain not configured: no settings" in text.stdout
 
 
 def test_an_unconfigured_domain_is_refused_with_a_suggestion(
-    tmp_path: Path, sqlite_state: str, run_mailctl: Run, run_offline: Run
+    tmp_path: Path, sqlite_state: str
 ) -> None:
-    empty = run_mailctl("inbox", "connect", "carol@gmail.com", "--state", sqlite_state)
+    empty = mailctl("inbox", "connect", "carol@gmail.com", "--state", sqlite_state)
     assert empty.returncode == 1
     assert "domain gmail.com is not configured; the store is empty" in empty.stderr
-    apply(run_offline, tmp_path, sqlite_state, DOMAINS)
-    suggested = run_mailctl(
+    apply(tmp_path, sqlite_state, DOMAINS)
+    suggested = mailctl(
         "inbox", "connect", "carol@GMail.com", "--state", sqlite_state, "--autoconfig", str(CORPUS)
     )
     assert suggested.returncode == 1
@@ -149,7 +146,7 @@ def test_an_unconfigured_domain_is_refused_with_a_suggestion(
         "    imap: {host: imap.gmail.com, port: 993, security: ssl}\n"
         "    smtp: {host: smtp.gmail.com, port: 465, security: ssl}\n"
     ) in suggested.stderr
-    from_env = run_mailctl(
+    from_env = mailctl(
         "inbox",
         "connect",
         "dave@mail.ee",
@@ -159,41 +156,39 @@ def test_an_unconfigured_domain_is_refused_with_a_suggestion(
     )
     assert from_env.returncode == 1
     assert "    imap: {host: mail.ee, port: 993, security: ssl}\n" in from_env.stderr
-    unknown = run_mailctl(
+    unknown = mailctl(
         "inbox", "connect", "erin@nowhere.example", "--state", sqlite_state,
         "--autoconfig", str(CORPUS),
     )  # fmt: skip
     assert unknown.returncode == 1
     assert f"The autoconfig data ({CORPUS}) does not know nowhere.example." in unknown.stderr
-    assert listed(run_mailctl, sqlite_state) == []  # nothing was stored
+    assert listed(sqlite_state) == []  # nothing was stored
 
 
-def test_bad_addresses_are_refused_clearly(sqlite_state: str, run_mailctl: Run) -> None:
+def test_bad_addresses_are_refused_clearly(sqlite_state: str) -> None:
     for address, message in [
         ("alice", "address 'alice' has no @"),
         ("alice smith@example.com", "the local part contains white space"),
         ("alice@example..com", "has an empty label"),
         ("a@b@example.com", "has more than one @"),
     ]:
-        result = run_mailctl("inbox", "connect", address, "--state", sqlite_state)
+        result = mailctl("inbox", "connect", address, "--state", sqlite_state)
         assert result.returncode == 1, address
         assert message in result.stderr
         assert "hint:" in result.stderr
         assert "Traceback" not in result.stderr
-    assert listed(run_mailctl, sqlite_state) == []
+    assert listed(sqlite_state) == []
 
 
-def test_an_address_held_by_another_domain_is_explained(
-    tmp_path: Path, sqlite_state: str, run_mailctl: Run, run_offline: Run
-) -> None:
-    apply(run_offline, tmp_path, sqlite_state, DOMAINS)
+def test_an_address_held_by_another_domain_is_explained(tmp_path: Path, sqlite_state: str) -> None:
+    apply(tmp_path, sqlite_state, DOMAINS)
     # Another tool wrote the store: the address is filed under a different domain.
     store = open_store(sqlite_state)
     try:
         store.connect_inbox("alice@example.com", IDN)
     finally:
         store.close()
-    result = run_mailctl("inbox", "connect", "alice@example.com", "--state", sqlite_state)
+    result = mailctl("inbox", "connect", "alice@example.com", "--state", sqlite_state)
     assert result.returncode == 1
     assert (
         f"cannot connect alice@example.com: alice@example.com is already connected, to domain "
@@ -202,14 +197,14 @@ def test_an_address_held_by_another_domain_is_explained(
 
 
 def test_plan_names_the_inboxes_each_change_touches_and_gates_deletion(
-    tmp_path: Path, sqlite_state: str, run_mailctl: Run, run_offline: Run
+    tmp_path: Path, sqlite_state: str
 ) -> None:
-    apply(run_offline, tmp_path, sqlite_state, DOMAINS)
+    apply(tmp_path, sqlite_state, DOMAINS)
     for address in ("a@example.com", "b@example.com", "c@example.com", f"d@{IDN}"):
-        assert run_mailctl("inbox", "connect", address, "--state", sqlite_state).returncode == 0
+        assert mailctl("inbox", "connect", address, "--state", sqlite_state).returncode == 0
     changed = tmp_path / "changed.yaml"
     changed.write_text(DOMAINS.replace("port: 587, security: starttls", "port: 465, security: ssl"))
-    plan = run_offline(
+    plan = offline(
         "plan", str(changed), "--format", "markdown", "--state", sqlite_state,
         "--detailed-exitcode",
     )  # fmt: skip
@@ -220,14 +215,14 @@ def test_plan_names_the_inboxes_each_change_touches_and_gates_deletion(
 
     deleted = tmp_path / "deleted.yaml"
     deleted.write_text(DOMAINS.split("  bücher.example:")[0])
-    blocked = run_offline("plan", str(deleted), "--format", "markdown", "--state", sqlite_state)
+    blocked = offline("plan", str(deleted), "--format", "markdown", "--state", sqlite_state)
     assert blocked.returncode == 4, blocked.stdout + blocked.stderr
     assert f"<b>- delete</b> <code>{IDN}</code> · 1 inbox" in blocked.stdout
     assert "deletes domains with connected inboxes" in blocked.stdout
-    refused = run_offline("apply", str(deleted), "--auto-approve", "--state", sqlite_state)
+    refused = offline("apply", str(deleted), "--auto-approve", "--state", sqlite_state)
     assert refused.returncode == 4
     assert "--allow-delete-with-inboxes" in refused.stderr + refused.stdout
-    assert run_mailctl("inbox", "disconnect", f"d@{IDN}", "--state", sqlite_state).returncode == 0
-    allowed = run_offline("plan", str(deleted), "--format", "markdown", "--state", sqlite_state)
+    assert mailctl("inbox", "disconnect", f"d@{IDN}", "--state", sqlite_state).returncode == 0
+    allowed = offline("plan", str(deleted), "--format", "markdown", "--state", sqlite_state)
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert "no deleted domain has connected inboxes" in allowed.stdout

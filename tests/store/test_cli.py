@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Run
-from tests.store.test_locking import holder, release
+from tests.store.lock_holder import holder, release
 
 DOMAINS = (
     "version: 1\nconnection_ips:\n  ranges: [192.0.2.0/28, 2001:db8:10::/48]\ndomains:\n"

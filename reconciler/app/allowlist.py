@@ -1,63 +1,70 @@
-"""The allowlist use cases and the reading of feeds, not yet in ``reconciler.app``.
-
-The other use cases live in ``reconciler.app``, one module per command family.
-Nothing here prints or exits.
-"""
+"""``allowlist``: the firewall allowlists of the static-IP domains, from the store or
+as a preview of a domains file, written into a managed folder."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from reconciler.allowlist import rules
+from reconciler.allowlist.formats import Format
 from reconciler.allowlist.rules import Allowlist, Origin
+from reconciler.app.feeds import feeds_read
+from reconciler.app.stores import opened_store
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.loader import load
-from reconciler.desired.model import Desired
 from reconciler.desired.ranges import floor_text, too_broad
 from reconciler.errors import MailctlError
-from reconciler.plan.document import (
-    FeedRead,
-)
+from reconciler.plan.status import EXIT_OK
 from reconciler.store.base import Store
 
 if TYPE_CHECKING:
     from reconciler.allowlist.fetch import FetchOptions
 
 
-def feeds_read(
-    desired: Desired, fetch: FetchOptions | None
-) -> tuple[Desired, tuple[FeedRead, ...]]:
-    """``desired`` with its feeds read into its connection ranges (no I/O without feeds)."""
-    if not desired.feeds:
-        return desired, ()
-    # Imported here: reading feeds needs TLS and HTTP, which validate never does.
-    from reconciler.allowlist.fetch import FetchOptions
-    from reconciler.allowlist.resolve import resolve_feeds
+@dataclass(frozen=True)
+class AllowlistOptions:
+    """Write the allowlists of ``origin`` into ``out`` in ``formats``: ``stored`` reads
+    the store at ``state_url``; ``desired`` reads the domains file or folder ``path``
+    (its feeds downloaded with ``fetch``) and names the store revision it was made
+    against."""
 
-    resolved, reports = resolve_feeds(desired, fetch or FetchOptions())
-    return resolved, tuple(
-        FeedRead(
-            format=r.format,
-            source=_shown(r.source),
-            sha256=r.sha256,
-            ranges=r.ranges,
-            filters={k: tuple(v) for k, v in r.filters.items()},
-        )
-        for r in reports
-    )
+    out: Path
+    formats: tuple[Format, ...]
+    origin: Literal["stored", "desired"] = "stored"
+    path: Path | None = None
+    state_url: str | None = None
+    fetch: FetchOptions | None = None
+    credentials: CredentialPolicy = DEFAULT_CREDENTIALS
 
 
-def _shown(source: str) -> str:
-    """A feed's path relative to the working folder when it is below it (plans are
-    read by reviewers; a CI runner's absolute paths say nothing to them)."""
-    if source.startswith("https://"):
-        return source
-    try:
-        return str(Path(source).relative_to(Path.cwd()))
-    except ValueError:
-        return source
+@dataclass(frozen=True)
+class AllowlistWritten:
+    allowlist: Allowlist
+    out: Path
+    changes: str  # what the writer did, in words ("wrote 3 files, 2 unchanged, …")
+    status: int = EXIT_OK
+
+
+def write_allowlists(options: AllowlistOptions) -> AllowlistWritten:
+    """Build the allowlist ``options`` ask for and bring ``options.out`` to its files."""
+    with opened_store(options.state_url) as store:
+        if options.origin == "desired":
+            if options.path is None:
+                raise MailctlError("an allowlist --from desired needs the domains file or folder")
+            chosen = desired_allowlist(options.path, store, options.fetch, options.credentials)
+        else:
+            chosen = stored_allowlist(store)
+    return AllowlistWritten(chosen, options.out, write(chosen, options.out, options.formats))
+
+
+def write(allowlist: Allowlist, out: Path, formats: tuple[Format, ...]) -> str:
+    """Write ``allowlist`` into ``out``; what changed, in words."""
+    from reconciler.allowlist import writer
+
+    return writer.write(out, allowlist, formats).describe()
 
 
 def stored_allowlist(store: Store) -> Allowlist:
