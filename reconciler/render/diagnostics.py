@@ -6,9 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import click
-
 from reconciler.errors import Diagnostic, Severity
+from reconciler.render.style import style
 
 DIAGNOSTICS_FORMAT_VERSION = 1
 
@@ -18,7 +17,7 @@ def text(items: Sequence[Diagnostic], *, colour: bool = False) -> str:
     for item in items:
         label = str(item.severity)
         if colour:
-            label = click.style(
+            label = style(
                 label, fg="red" if item.severity is Severity.ERROR else "yellow", bold=True
             )
         lines.append(f"{item.location}: {label}: {item.message}")

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import click
-
 from reconciler.plan.document import (
     Change,
     Checks,
@@ -21,6 +19,7 @@ from reconciler.plan.document import (
 )
 from reconciler.plan.evidence import CheckTarget
 from reconciler.render import plan_checks
+from reconciler.render.style import style
 from reconciler.render.wording import (
     STORE_MATCHES,
     SYMBOLS,
@@ -46,7 +45,7 @@ _SYMBOL_COLOURS = {"+": "green", "~": "yellow", "-": "red"}
 _CHECK_COLOURS = {"passed": "green", "failed": "red", "skipped": "yellow"}
 _INDENT = "    "
 
-# Cleans a line and, when colour is on, styles it (click.style keyword arguments).
+# Cleans a line and, when colour is on, styles it (reconciler.render.style keywords).
 _Out = Callable[..., str]
 
 # Control characters (C0, DEL, C1) from a stored value could move the cursor or recolour
@@ -76,9 +75,9 @@ def render(plan: PlanDocument, *, colour: bool) -> str:
 
 
 def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
-    def out(text: str, **style: Any) -> str:
+    def out(text: str, **styling: Any) -> str:
         text = text.translate(_CONTROLS)
-        return click.style(text, **style) if colour and style else text
+        return style(text, **styling) if colour and styling else text
 
     yield out(origin(plan))
     failed = plan_checks.failed_by_domain(plan.checks)
