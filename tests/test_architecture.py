@@ -65,13 +65,7 @@ CORE_KNOWN_OFFENCES: frozenset[Pair] = frozenset()
 
 # Each is a use case still written inside a command, or the options of one built by
 # the CLI; an entry goes when that use case moves behind the application layer.
-CLI_KNOWN_OFFENCES: frozenset[Pair] = frozenset(
-    {
-        # The CLI opens the store and hands it to the commands that read and write it.
-        ("reconciler.cli.common", "reconciler.store.base"),
-        ("reconciler.cli.common", "reconciler.store.open"),
-    }
-)
+CLI_KNOWN_OFFENCES: frozenset[Pair] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from reconciler.allowlist import rules
 from reconciler.allowlist.formats import Format
 from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.app.feeds import feeds_read
-from reconciler.app.stores import opened_store
+from reconciler.app.store import opened
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.loader import load
@@ -50,7 +50,7 @@ class AllowlistWritten:
 
 def write_allowlists(options: AllowlistOptions) -> AllowlistWritten:
     """Build the allowlist ``options`` ask for and bring ``options.out`` to its files."""
-    with opened_store(options.state_url) as store:
+    with opened(options.state_url) as store:
         if options.origin == "desired":
             if options.path is None:
                 raise MailctlError("an allowlist --from desired needs the domains file or folder")

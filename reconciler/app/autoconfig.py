@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from reconciler.app.stores import opened_store
+from reconciler.app.store import opened
 from reconciler.autoconfig.ispdb import Skipped
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
@@ -87,7 +87,7 @@ def _domains(options: ExportOptions) -> dict[str, Domain]:
         from reconciler.desired.loader import load
 
         return dict(load(options.path, options.credentials).desired.domains)  # InputError
-    with opened_store(options.state_url) as store:
+    with opened(options.state_url) as store:
         state = store.read()
         where = store.display_url
     if state.lineage is None:

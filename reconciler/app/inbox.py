@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.app.stores import opened_store
+from reconciler.app.store import opened
 from reconciler.desired.inbox import Address, AddressProblem, parse_address, resolve
 from reconciler.desired.model import Domain
 from reconciler.errors import InputError, Location, MailctlError
@@ -94,7 +94,7 @@ def connect(options: ConnectOptions) -> Connected:
     MailctlError is raised when its domain is not configured (with the autoconfig
     suggestion, if any) or the address is filed under another domain."""
     parsed = address(options.address)
-    with opened_store(options.state_url) as store:
+    with opened(options.state_url) as store:
         state = store.read()
         domain = resolve(parsed.domain, state.domains)
         if domain is None:
@@ -150,7 +150,7 @@ def list_inboxes(options: ListOptions) -> InboxList:
             only = names.normalise_domain(options.domain)
         except names.NameProblem as problem:
             raise InputError.single(Location("--domain"), problem.message, problem.hint) from None
-    with opened_store(options.state_url) as store:
+    with opened(options.state_url) as store:
         inboxes = store.inboxes(only)
         domains = store.read().domains if inboxes else {}
     return InboxList(only, tuple(Listed(i, resolve(i.domain, domains)) for i in inboxes))
@@ -160,7 +160,7 @@ def disconnect(options: DisconnectOptions) -> Disconnected:
     """Disconnect the inbox; MailctlError if no such inbox is connected (the local part
     must match exactly)."""
     parsed = address(options.address)
-    with opened_store(options.state_url) as store:
+    with opened(options.state_url) as store:
         removed = store.disconnect_inbox(str(parsed))
     if not removed:
         raise MailctlError(

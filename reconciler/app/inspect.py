@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.app.stores import opened_store
+from reconciler.app.store import opened
 from reconciler.desired.state import StoredState
 from reconciler.errors import MailctlError
 from reconciler.plan.status import EXIT_OK
@@ -50,7 +50,7 @@ class Exported:
 
 def show(options: ReadOptions) -> Shown:
     """The stored state and how many inboxes each domain has."""
-    with opened_store(options.state_url) as store:
+    with opened(options.state_url) as store:
         state = store.read()
         counts = store.inbox_counts() if state.lineage else {}
         return Shown(state, counts, store.display_url)
@@ -58,14 +58,14 @@ def show(options: ReadOptions) -> Shown:
 
 def history(options: ReadOptions) -> History:
     """Every apply and rollback of the store."""
-    with opened_store(options.state_url) as store:
+    with opened(options.state_url) as store:
         return History(tuple(store.history()))
 
 
 def export(options: ExportOptions) -> Exported:
     """The stored state as a domains.yaml (planning it shows no changes), written
     atomically to ``options.out`` when given."""
-    with opened_store(options.state_url) as store:
+    with opened(options.state_url) as store:
         # Imported here: ruamel.yaml and the writer cost start-up that show never needs.
         from reconciler.desired.to_yaml import to_yaml
         from reconciler.output.atomic import write_atomic

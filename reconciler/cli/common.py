@@ -5,15 +5,13 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from reconciler.desired.credential_env import CredentialPolicy
-from reconciler.store.base import Store
 
 if TYPE_CHECKING:
     from reconciler.allowlist.fetch import FetchOptions
@@ -80,17 +78,6 @@ def gate_options(func: F) -> F:
             flag, names[gate], is_flag=True, help=f"Apply even though the {gate} gate blocks."
         )(command)
     return cast(F, command)
-
-
-@contextmanager
-def opened_store(state_url: str | None) -> Iterator[Store]:
-    from reconciler.store.open import open_store, resolve_url
-
-    store = open_store(resolve_url(state_url, os.environ, Path.cwd()))
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _pin(

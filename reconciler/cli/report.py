@@ -23,8 +23,8 @@ from typing import Any
 
 import click
 
-from reconciler.app import planfile
-from reconciler.cli.common import opened_store, state_option
+from reconciler.app import inspect, planfile
+from reconciler.cli.common import state_option
 from reconciler.plan.document import PlanDocument
 from reconciler.render import ci_report, plan_text
 
@@ -62,8 +62,7 @@ def _stored_serial(state_url: str | None) -> str:
     """The store's serial now (empty if it cannot be read): the summary tells an applied
     change from none by it."""
     try:
-        with opened_store(state_url) as store:
-            return str(store.read().serial)
+        return str(inspect.show(inspect.ReadOptions(state_url)).state.serial)
     except Exception as exc:  # any failure only costs the serial in the summary
         click.echo(f"cannot read the store's serial: {ci_report.redact(str(exc))}", err=True)
         return ""
