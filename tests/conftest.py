@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests import pgcluster
+from tests.cli_support import OFFLINE
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -62,37 +63,21 @@ def run_mailctl(mailctl_bin: str) -> Run:
     return run
 
 
-# The flags that switch live checks off, per command. A plan made without checks is
-# blocked by the checks gate (exit 4) unless it is lifted, as its apply would be.
-_OFFLINE = {
-    "plan": ("--no-checks", "--allow-unchecked"),
-    "rollback": ("--no-checks", "--allow-unchecked"),
-    "apply": ("--no-checks", "--allow-unchecked"),
-}
-
-
 @pytest.fixture
 def mailctl() -> Run:
-    """Like ``run_mailctl``, in this process (``tests.inprocess``): for behaviour; keep
+    """Like ``run_mailctl``, in this process (``tests.cli_support``): for behaviour; keep
     ``run_mailctl`` for the smoke tests of the installed console script."""
-    from tests.inprocess import invoke
+    from tests.cli_support import mailctl as in_process
 
-    def run(
-        *args: str, cwd: Path | None = None, **options: Any
-    ) -> subprocess.CompletedProcess[str]:
-        return invoke(*args, cwd=cwd or ROOT, **options)
-
-    return run
+    return in_process
 
 
 @pytest.fixture
-def mailctl_offline(mailctl: Run) -> Run:
+def mailctl_offline() -> Run:
     """``run_offline``, in this process."""
+    from tests.cli_support import offline
 
-    def run(command: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
-        return mailctl(command, *_OFFLINE.get(command, ()), *args, **options)
-
-    return run
+    return offline
 
 
 @pytest.fixture
@@ -102,7 +87,7 @@ def run_offline(run_mailctl: Run) -> Run:
     servers), so that no DNS query leaves the machine."""
 
     def run(command: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
-        return run_mailctl(command, *_OFFLINE.get(command, ()), *args, **options)
+        return run_mailctl(command, *OFFLINE.get(command, ()), *args, **options)
 
     return run
 

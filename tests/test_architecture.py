@@ -228,3 +228,23 @@ def test_every_known_offence_still_exists() -> None:
     message += "; " if message else ""
     message += stale(offences(CLI, CLI_FORBIDDEN), CLI_KNOWN_OFFENCES, "CLI_KNOWN_OFFENCES")
     assert not message, message
+
+
+def test_no_test_module_imports_another() -> None:
+    # Shared helpers live in support modules (conftest, *_support, harness, ...): a test
+    # module imported by another runs its tests twice and ties the two together.
+    tests = Path(__file__).resolve().parent
+    found = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or "", *(f"{node.module}.{a.name}" for a in node.names)]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            for name in names:
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_"):
+                    found.append(f"{path.relative_to(tests.parent)}:{node.lineno}: {name}")
+    assert not found, "a test module imports another: " + "; ".join(found)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.store import open as store_open
-from tests.test_usage_errors import run
+from tests.cli_support import run_captured as run
 
 PASSWORD = "Sec%40ret-Pw"  # percent-encoded in the URL: the password is Sec@ret-Pw
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.cli import main
 from reconciler.net.resolver import PinProblem, parse_pin
 from reconciler.store.base import StoreCorrupt, StoreError, UnknownSerial
 from reconciler.store.open import open_store, resolve_url
+from tests.cli_support import run_captured as run
 from tests.store.requests import domain, request
 
 DOMAINS = """version: 1
@@ -24,14 +24,6 @@ domains:
     imap: {host: imap.example.com}
     smtp: {host: 192.0.2.1}
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    """``mailctl ARGV`` in this process: (exit code, standard error)."""
-    with pytest.raises(SystemExit) as ended:
-        main(list(argv))
-    code = ended.value.code
-    return (code if isinstance(code, int) else 1), capsys.readouterr().err
 
 
 def assert_usage_error(code: int, err: str) -> None:

@@ -12,7 +12,7 @@ import psycopg
 
 from tests import pgcluster
 from tests.github.conftest import Ci
-from tests.github.test_pull_request_flow import CHANGED, MAIN
+from tests.github.domains_support import CHANGED, MAIN
 
 PASSWORD = "hunter2-not-for-comments"
 

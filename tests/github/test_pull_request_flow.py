@@ -11,41 +11,11 @@ from contextlib import closing
 from pathlib import Path
 
 from tests.github.conftest import RUN_URL, Ci, Step, pick
+from tests.github.domains_support import CHANGED, MAIN
 
 MARKER = "<!-- mailctl-plan -->"
 BOT = "github-actions[bot]"
 
-MAIN = """\
-version: 1
-connection_ips:
-  ranges: [192.0.2.0/28]
-domains:
-  a.example:
-    imap: {host: imap.a.example}
-    smtp: {host: smtp.a.example}
-    use_static_ip_addresses: true
-  b.example:
-    imap: {host: imap.b.example}
-    smtp: {host: smtp.b.example}
-"""
-# The pull request: b.example moves SMTP to another host; c.example is new, with static IPs.
-CHANGED = """\
-version: 1
-connection_ips:
-  ranges: [192.0.2.0/28]
-domains:
-  a.example:
-    imap: {host: imap.a.example}
-    smtp: {host: smtp.a.example}
-    use_static_ip_addresses: true
-  b.example:
-    imap: {host: imap.b.example}
-    smtp: {host: mail.b.example, port: 465}
-  c.example:
-    imap: {host: imap.c.example}
-    smtp: {host: smtp.c.example}
-    use_static_ip_addresses: true
-"""
 # A second push to the pull request: c.example's IMAP moves to another host.
 PUSHED_AGAIN = CHANGED.replace("imap: {host: imap.c.example}", "imap: {host: mail.c.example}")
 # A third push breaks the file twice: a port as a string, and a misspelt key.
