@@ -3,12 +3,14 @@ domain hides neither the names of the others, nor a duplicate, nor a feed's prob
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from reconciler.desired.loader import load
 from reconciler.errors import InputError
+from tests.conftest import Run
 
 DOMAIN = "    imap: {host: imap.example.com}\n    smtp: {host: smtp.example.com}\n"
 
@@ -67,6 +69,31 @@ def test_one_file_with_five_independent_mistakes_names_all_five(tmp_path: Path) 
         ("domains.yaml", 11, 42, PORT),
         ("domains.yaml", 13, 3, twice),
         ("domains.yaml", 16, 3, IP),
+    ]
+
+
+@pytest.mark.smoke
+def test_validate_prints_all_five_and_exits_1(tmp_path: Path, run_mailctl: Run) -> None:
+    path = write(
+        tmp_path / "domains.yaml",
+        "version: 1\n"
+        + FEEDS
+        + "domains:\n"
+        + BAD_PORT
+        + "  example.com.:\n"
+        + DOMAIN
+        + "  192.0.2.7:\n"
+        + DOMAIN,
+    )
+    result = run_mailctl("validate", "--format", "json", str(path))
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert [(d["line"], d["column"]) for d in document["diagnostics"]] == [
+        (6, 7),
+        (8, 7),
+        (11, 42),
+        (13, 3),
+        (16, 3),
     ]
 
 
