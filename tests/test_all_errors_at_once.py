@@ -172,3 +172,29 @@ def test_a_link_out_of_the_folder_hides_no_error_of_the_other_files(tmp_path: Pa
         ("base.yaml", 3),
         ("evil.yaml", 0),
     ]
+
+
+def test_a_broken_setting_still_counts_as_set_in_two_files(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.yaml", "version: 1\nconnection_ips: {ranges: [192.0.2.0/24]}\n")
+    write(
+        tmp_path / "b.yaml",
+        "version: 1\nconnection_ips: 192.0.2.0/24\ndomains:\n  a.example.com:\n"
+        + DOMAIN
+        + "    use_static_ip_addresses: true\n",
+    )
+    assert found(tmp_path) == [
+        ("b.yaml", 2, 1, f"connection_ips is set in two files (also at {first}:2:1)"),
+        ("b.yaml", 2, 17, "connection_ips must be a mapping of keys, not '192.0.2.0/24'"),
+    ]
+
+
+def test_a_static_ip_domain_is_not_blamed_for_a_connection_ips_that_failed(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "domains.yaml",
+        "version: 1\nconnection_ips: 192.0.2.0/24\ndomains:\n  a.example.com:\n"
+        + DOMAIN
+        + "    use_static_ip_addresses: true\n",
+    )
+    assert [line for _, line, _, _ in found(path)] == [2]

@@ -85,8 +85,9 @@ def _parse(path: Path, out: Findings) -> Parsed | None:
 
 
 def _single(parsed: list[Parsed], key: str, out: Findings) -> Parsed | None:
-    """The one file that sets top-level ``key``; setting it in two files is an error."""
-    owners = [p for p in parsed if getattr(p.spec, key) is not None]
+    """The one file that sets top-level ``key``; setting it in two files is an error
+    (also when one of the two failed the schema there)."""
+    owners = [p for p in parsed if getattr(p.spec, key) is not None or key in p.broken]
     for later in owners[1:]:
         first = owners[0].doc.locate((key,), key=True)
         out.error(
@@ -117,10 +118,10 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
             judge_feeds(other, out)  # its own mistakes, beside "set in two files"
     # Whether connection_ips names any source of ranges, even one that failed: a domain
     # with static IPs is then not also blamed for a list that only looks empty.
-    has_ranges = False
+    has_ranges = ranges_file is not None and "connection_ips" in ranges_file.broken
     if ranges_file and ranges_file.spec.connection_ips:
         written = ranges_file.spec.connection_ips
-        has_ranges = bool(written.ranges or written.feeds or "connection_ips" in ranges_file.broken)
+        has_ranges = has_ranges or bool(written.ranges or written.feeds)
         ranges = tuple(dict.fromkeys(written.ranges))
         feeds = judge_feeds(ranges_file, out)
         place = ranges_file.doc.locate(("connection_ips",), key=True)
