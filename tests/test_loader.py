@@ -190,7 +190,7 @@ def test_warnings_do_not_fail_but_are_located(tmp_path: Path) -> None:
     assert [(w.location.line, w.message) for w in warnings] == [
         (
             4,
-            "imap of a.example.com uses security starttls on port 993, which is the ssl port",
+            "imap of a.example.com uses security starttls on port 993, where IMAP uses ssl",
         ),
         (
             5,

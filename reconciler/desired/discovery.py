@@ -11,9 +11,13 @@ from reconciler.errors import Diagnostic, InputError, Location
 SUFFIXES = (".yaml", ".yml")
 
 
-def discover(path: Path) -> list[Path]:
+def discover(path: Path, refused: list[Diagnostic] | None = None) -> list[Path]:
     """The files to read: ``path`` itself, or every ``*.yaml``/``*.yml`` below it
-    (recursively, in sorted order, skipping hidden files and folders)."""
+    (recursively, in sorted order, skipping hidden files and folders).
+
+    A file that links out of the folder is never returned: it is an error, raised at
+    once, or added to ``refused`` when given, so the caller can judge the other files
+    in the same run."""
     if path.is_file():
         return [path]
     if path.is_dir():
@@ -24,7 +28,12 @@ def discover(path: Path) -> list[Path]:
             and p.is_file()
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
-        _refuse_links_out(path, found)
+        outside = _links_out(path, found)
+        if outside and refused is None:
+            raise InputError(outside)
+        if outside and refused is not None:
+            refused.extend(outside)
+            return [f for f in found if not any(d.location.file == str(f) for d in outside)]
         if not found:
             raise InputError.single(
                 Location(str(path)),
@@ -35,18 +44,17 @@ def discover(path: Path) -> list[Path]:
     raise InputError.single(Location(str(path)), "no such file or folder")
 
 
-def _refuse_links_out(folder: Path, files: list[Path]) -> None:
+def _links_out(folder: Path, files: list[Path]) -> list[Diagnostic]:
     """A folder of domains files may come from a pull request: a file in it that is a
     link to somewhere outside it (a runner's key, /etc/passwd) is never read, so no
     parse error can quote what it points at."""
     inside = folder.resolve()
-    outside = [f for f in files if not f.resolve().is_relative_to(inside)]
-    if outside:
-        raise InputError(
-            Diagnostic(
-                Location(str(f)),
-                "is a link to a file outside the folder being read; it was not read",
-                "put the domains file itself in the folder, or point mailctl at it directly",
-            )
-            for f in outside
+    return [
+        Diagnostic(
+            Location(str(f)),
+            "is a link to a file outside the folder being read; it was not read",
+            "put the domains file itself in the folder, or point mailctl at it directly",
         )
+        for f in files
+        if not f.resolve().is_relative_to(inside)
+    ]

@@ -1,7 +1,8 @@
 """One domain entry resolved against the file's defaults and judged: built-in ports and
-security filled in, warnings for plain-text endpoints and for a security mode at odds
-with its well-known port, errors for static addresses without ranges, for a pinned
-certificate without TLS, and for credential variables the operator's policy refuses."""
+security filled in; warnings for plain-text endpoints, for a port that is the other
+protocol's, and for a security mode at odds with its well-known port; errors for static
+addresses without ranges, for a pinned certificate without TLS, and for credential
+variables the operator's policy refuses."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.findings import Findings
-from reconciler.desired.model import BUILTIN_PORTS, BUILTIN_SECURITY, Protocol
+from reconciler.desired.model import BUILTIN_PORTS, BUILTIN_SECURITY, Protocol, Security
 from reconciler.desired.spec import Defaults, DomainSpec, EndpointDefaults, EndpointSpec
 from reconciler.desired.yamlsource import YamlDocument
 
@@ -38,14 +39,50 @@ def resolve_domain(name: str, spec: DomainSpec, defaults: Defaults | None) -> di
     }
 
 
-# Well-known ports whose security mode is fixed by their standard.
-_PORT_SECURITY = {993: "ssl", 143: "starttls", 465: "ssl", 587: "starttls"}
+# Well-known ports: the protocol each serves and the security mode its standard fixes
+# (None: the port says nothing about security; 25 is SMTP relay, plain or STARTTLS).
+_WELL_KNOWN: dict[int, tuple[Protocol, Security | None]] = {
+    993: ("imap", "ssl"),
+    143: ("imap", "starttls"),
+    465: ("smtp", "ssl"),
+    587: ("smtp", "starttls"),
+    25: ("smtp", None),
+}
+_SERVES = {
+    "imap": "IMAP listens on 993 (security: ssl) or 143 (security: starttls)",
+    "smtp": "SMTP submission listens on 465 (security: ssl) or 587 (security: starttls)",
+}
+
+
+def port_warning(
+    name: str, protocol: Protocol, port: int, security: Security
+) -> tuple[str, str] | None:
+    """(message, hint) when ``port`` is another protocol's well-known port, or when its
+    standard fixes another security mode than ``security``; None when they agree."""
+    known = _WELL_KNOWN.get(port)
+    if known is None:
+        return None
+    serves, expected = known
+    if serves != protocol:
+        return (
+            f"{protocol} of {name} uses port {port}, which is the {serves.upper()} port",
+            f"check the port: {_SERVES[protocol]}",
+        )
+    if expected is None or security in ("none", expected):
+        return None
+    return (
+        f"{protocol} of {name} uses security {security} on port {port}, where "
+        f"{protocol.upper()} uses {expected}",
+        f"set security: {expected}, or the port the server uses for {security} "
+        f"({BUILTIN_PORTS[(protocol, security)]} by standard)",
+    )
 
 
 def check_domain(
     domain: dict[str, Any], doc: YamlDocument, raw_key: str, has_ranges: bool, out: Findings
 ) -> None:
     name = domain["name"]
+    protocol: Protocol
     for protocol in ("imap", "smtp"):
         endpoint = domain[protocol]
         security, port = endpoint["security"], endpoint["port"]
@@ -56,14 +93,9 @@ def check_domain(
                 "cross the network unencrypted",
                 "use ssl or starttls unless the server cannot",
             )
-        expected = _PORT_SECURITY.get(port)
-        if expected and security not in ("none", expected):
-            out.warn(
-                doc.locate(("domains", raw_key, protocol), key=True),
-                f"{protocol} of {name} uses security {security} on port "
-                f"{port}, which is the {expected} port",
-                "check that port and security belong together",
-            )
+        mismatch = port_warning(name, protocol, port, security)
+        if mismatch is not None:
+            out.warn(doc.locate(("domains", raw_key, protocol), key=True), *mismatch)
     if domain["use_static_ip_addresses"] and not has_ranges:
         out.error(
             doc.locate(("domains", raw_key, "use_static_ip_addresses"), key=True),

@@ -52,8 +52,8 @@ def judge_feeds(item: Parsed, out: Findings) -> tuple[Feed, ...]:
     and every rule the schema cannot say checked here, where it can be located."""
     assert item.spec.connection_ips is not None
     found: list[Feed] = []
-    for index, spec in enumerate(item.spec.connection_ips.feeds):
-        where = ("connection_ips", "feeds", index)
+    for position, spec in enumerate(item.spec.connection_ips.feeds):
+        where = ("connection_ips", "feeds", item.feed_index(position))
         place = item.doc.locate(where)
         errors_before = len(out.errors)
         if (spec.path is None) == (spec.url is None):
@@ -85,8 +85,10 @@ def judge_feeds(item: Parsed, out: Findings) -> tuple[Feed, ...]:
                 "e.g. keys: [hooks]; the meta document lists hooks, web, api, git, actions, …",
             )
         source = spec.url
-        if spec.path is not None and spec.url is None:
-            source = feed_path(item, spec.path, where, out)
+        if spec.path is not None:
+            # Judged even beside a url: where it leads is its own mistake.
+            path = feed_path(item, spec.path, where, out)
+            source = path if spec.url is None else source
         if len(out.errors) > errors_before or source is None:
             continue
         filters = spec.filters()

@@ -23,6 +23,7 @@ from reconciler.desired.domain_rules import check_credentials, check_domain, res
 from reconciler.desired.feed_specs import judge_feeds
 from reconciler.desired.findings import Findings, Parsed
 from reconciler.desired.model import Desired, Feed
+from reconciler.desired.salvage import salvage
 from reconciler.desired.spec import DomainsFile
 from reconciler.desired.validation import diagnostics as validation_diagnostics
 from reconciler.desired.yamlsource import YamlDocument, parse_file
@@ -80,12 +81,13 @@ def _parse(path: Path, out: Findings) -> Parsed | None:
         return Parsed(doc, DomainsFile.model_validate(doc.data))
     except ValidationError as exc:
         out.errors.extend(validation_diagnostics(doc, exc))
-        return None
+        return salvage(doc, exc)
 
 
 def _single(parsed: list[Parsed], key: str, out: Findings) -> Parsed | None:
-    """The one file that sets top-level ``key``; setting it in two files is an error."""
-    owners = [p for p in parsed if getattr(p.spec, key) is not None]
+    """The one file that sets top-level ``key``; setting it in two files is an error
+    (also when one of the two failed the schema there)."""
+    owners = [p for p in parsed if getattr(p.spec, key) is not None or key in p.broken]
     for later in owners[1:]:
         first = owners[0].doc.locate((key,), key=True)
         out.error(
@@ -101,8 +103,8 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
 
     ``credentials``: which environment variables a domain may name for its login
     (the operator's ``MAILCTL_CREDENTIAL_ENV``, read by the caller)."""
-    files = discover(Path(path))
     out = Findings()
+    files = discover(Path(path), out.errors)
     parsed = [p for p in (_parse(f, out) for f in files) if p is not None]
 
     defaults_file = _single(parsed, "defaults", out)
@@ -111,8 +113,16 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
     ranges: tuple[str, ...] = ()
     feeds: tuple[Feed, ...] = ()
     ranges_label = ""
+    for other in parsed:
+        if other is not ranges_file and other.spec.connection_ips:
+            judge_feeds(other, out)  # its own mistakes, beside "set in two files"
+    # Whether connection_ips names any source of ranges, even one that failed: a domain
+    # with static IPs is then not also blamed for a list that only looks empty.
+    has_ranges = ranges_file is not None and "connection_ips" in ranges_file.broken
     if ranges_file and ranges_file.spec.connection_ips:
-        ranges = tuple(dict.fromkeys(ranges_file.spec.connection_ips.ranges))
+        written = ranges_file.spec.connection_ips
+        has_ranges = has_ranges or bool(written.ranges or written.feeds)
+        ranges = tuple(dict.fromkeys(written.ranges))
         feeds = judge_feeds(ranges_file, out)
         place = ranges_file.doc.locate(("connection_ips",), key=True)
         ranges_label = str(place)
@@ -122,7 +132,7 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
     domains: dict[str, dict[str, Any]] = {}
     places = Places()
     for item in parsed:
-        for raw_key, spec in item.spec.domains.items():
+        for raw_key in item.written_domains():
             try:
                 name = names.normalise_domain(raw_key)
             except names.NameProblem as problem:
@@ -139,11 +149,14 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
                     "define each domain once; merge the two entries",
                 )
                 continue
+            places.add(name, item.doc, raw_key)
+            spec = item.spec.domains.get(raw_key)
+            if spec is None:
+                continue  # its entry failed the schema: only its name could be judged
             check_credentials(spec, item.doc, raw_key, credentials, out)
             domain = resolve_domain(name, spec, defaults)
-            check_domain(domain, item.doc, raw_key, bool(ranges or feeds), out)
+            check_domain(domain, item.doc, raw_key, has_ranges, out)
             domains[name] = domain
-            places.add(name, item.doc, raw_key)
 
     if out.errors:
         raise InputError(out.errors)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from reconciler.desired import hints
 from reconciler.desired.model import FORMAT_VERSION
 from reconciler.desired.spec import DomainsFile
 from reconciler.desired.yamlsource import YamlDocument
@@ -166,9 +167,10 @@ def describe(error: Any) -> tuple[str, str]:
             )
         return f"version must be {FORMAT_VERSION}, not {_describe_value(value)}", ""
     if kind == "literal_error":
+        expected = str(ctx.get("expected", ""))
         return (
-            f"{field} must be one of {ctx.get('expected')}, not {_describe_value(value)}",
-            "",
+            f"{field} must be one of {expected}, not {_describe_value(value)}",
+            hints.one_of(value, expected),
         )
     if kind == "whole_number":
         expected = f"{FORMAT_VERSION}" if loc == ("version",) else "a whole number"
@@ -195,7 +197,9 @@ def describe(error: Any) -> tuple[str, str]:
             )
         return (
             f"{field} must be true or false, not {_describe_value(value)}",
-            "write true or false without quotes",
+            "write true or false without quotes"
+            if isinstance(value, str)
+            else "write true or false (lower case, as YAML 1.2 spells booleans)",
         )
     if kind == "string_type":
         return (
@@ -203,7 +207,10 @@ def describe(error: Any) -> tuple[str, str]:
             "quote the value" if isinstance(value, int | float | bool) else "",
         )
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"{field} must be a mapping of keys, not {_describe_value(value)}", ""
+        return (
+            f"{field} must be a mapping of keys, not {_describe_value(value)}",
+            hints.endpoint_form(field, value),
+        )
     if kind == "list_type":
         return f"{field} must be a list, not {_describe_value(value)}", ""
     if kind in _OWN_MESSAGES:
