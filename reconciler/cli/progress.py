@@ -65,12 +65,14 @@ class CheckProgress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+        from reconciler.cli.common import colour
+
         self._bar = Progress(
             "[progress.description]{task.description}",
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(file=self._stream, no_color=bool(os.environ.get("NO_COLOR"))),
+            console=Console(file=self._stream, no_color=not colour(self._stream)),
             transient=True,
         )
         self._bar.start()
