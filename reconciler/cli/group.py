@@ -23,6 +23,7 @@ COMMANDS = {
     "export": "reconciler.cli.inspect",
     "allowlist": "reconciler.cli.allowlist",
     "inbox": "reconciler.cli.inbox",
+    "lock": "reconciler.cli.lock",
     "autoconfig": "reconciler.cli.autoconfig",
     "import": "reconciler.cli.autoconfig:import_",
     "report": "reconciler.cli.report",  # "import" is a Python keyword
