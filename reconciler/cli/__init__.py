@@ -43,7 +43,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
         code = cli.main(args=argv, prog_name="mailctl", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        from reconciler.cli import boundary
+
+        if boundary.interrupted(exc):
+            sys.exit(boundary.report_interrupted())
         click.echo("mailctl: aborted", err=True)
         sys.exit(EXIT_ERROR)
     except click.ClickException as exc:

@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.common import colour, plural
+from reconciler.cli.exitcodes import EXIT_INTERRUPTED
 from reconciler.errors import Blocked, Diagnostic, InputError, MailctlError
 from reconciler.plan.status import EXIT_BLOCKED, EXIT_ERROR
 from reconciler.render import diagnostics as render_diagnostics
@@ -65,6 +66,23 @@ def report_input_error(exc: InputError, view: InputView) -> None:
         errors = sum(1 for d in items if d.severity == "error")
         files = len({d.location.file for d in items})
         click.echo(f"{view.path}: {plural(errors, 'error')} in {plural(files, 'file')}", err=True)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C: a KeyboardInterrupt, or click's Abort made of one (click
+    turns one into Abort, at a prompt without naming it as the cause)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    return isinstance(exc, click.exceptions.Abort) and isinstance(
+        exc.__cause__ or exc.__context__, KeyboardInterrupt
+    )
+
+
+def report_interrupted() -> int:
+    """One line, no traceback and no crash report: stopping a command is no bug. What
+    the command had not committed yet is not applied (a store write is one transaction)."""
+    click.echo("mailctl: interrupted", err=True)
+    return EXIT_INTERRUPTED
 
 
 def report(exc: MailctlError, ctx: click.Context) -> int:

@@ -23,10 +23,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def colour(stream: IO[Any] = sys.stdout) -> bool:
-    """Colour only for a person at a terminal, never when NO_COLOR is set (no-color.org)."""
-    if os.environ.get("NO_COLOR"):
+    """Colour only for a person at a terminal, never when NO_COLOR is set (no-color.org)
+    or ``mailctl --no-color`` was given."""
+    if os.environ.get("NO_COLOR") or _no_colour_asked():
         return False
     return stream.isatty()
+
+
+def _no_colour_asked() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and bool(ctx.find_root().params.get("no_color"))
 
 
 def plural(count: int, word: str, many: str = "") -> str:

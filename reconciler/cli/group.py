@@ -23,6 +23,7 @@ COMMANDS = {
     "export": "reconciler.cli.inspect",
     "allowlist": "reconciler.cli.allowlist",
     "inbox": "reconciler.cli.inbox",
+    "lock": "reconciler.cli.lock",
     "autoconfig": "reconciler.cli.autoconfig",
     "import": "reconciler.cli.autoconfig:import_",
     "report": "reconciler.cli.report",  # "import" is a Python keyword
@@ -39,6 +40,24 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except MailctlError as exc:
             raise click.exceptions.Exit(boundary.report(exc, ctx)) from None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command named first in ``args``; a typo in its name gets the names it
+        is close to (click finds none itself: the commands are not loaded yet), and a
+        Terraform spelling of one of its options the mailctl spelling."""
+        from reconciler.cli.manners import check_spellings
+
+        try:
+            name, command, rest = super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=sorted(COMMANDS), ctx=ctx
+            ) from None
+        if command is not None and not ctx.resilient_parsing:
+            check_spellings(self, command, rest)
+        return name, command, rest
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -59,7 +78,14 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="mailctl")
-def cli() -> None:
+@click.option(
+    "--no-color",
+    "--no-colour",
+    "no_color",
+    is_flag=True,
+    help="No colour in any output, even at a terminal (as NO_COLOR=1 does).",
+)
+def cli(no_color: bool) -> None:
     """Email-domain IMAP/SMTP connection settings as code.
 
     Keep the settings of every email domain in a version-controlled domains.yaml;

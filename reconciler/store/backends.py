@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from reconciler.store.base import StoreError
+from reconciler.store.base import LockState, StoreError
 
 
 class Backend(ABC):
@@ -57,6 +57,14 @@ class Backend(ABC):
     def lock(
         self, actor: str, timeout: float, prepare: Callable[[], None]
     ) -> AbstractContextManager[None]: ...
+
+    @abstractmethod
+    def lock_state(self) -> LockState:
+        """Who holds the lock now (see lock_admin.py)."""
+
+    @abstractmethod
+    def release_lock(self, holder_id: str) -> None:
+        """Free the lock held by ``holder_id``, or say why it cannot be freed from here."""
 
     def read_guard(self) -> AbstractContextManager[None]:
         """Wraps every read transaction; raises StoreError if the read cannot be trusted."""

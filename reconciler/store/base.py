@@ -69,6 +69,26 @@ class UnknownSerial(StoreError):
     pass
 
 
+class LockNotReleasable(StoreError):
+    """The lock's holder cannot be made to let go from here; the message says who can."""
+
+
+@dataclass(frozen=True)
+class LockState:
+    """The store's lock as seen from outside: ``held`` or not, and its holder as the
+    holder recorded itself (``None`` where it has not, or could not). ``holder_id`` is
+    what ``release`` takes, so that it frees only the holder that was shown; ``where``
+    says what the lock is (a file, a database session)."""
+
+    held: bool
+    where: str
+    holder_id: str | None = None
+    actor: str | None = None
+    since: str | None = None
+    pid: int | None = None
+    host: str | None = None
+
+
 HistoryKind = Literal["apply", "rollback"]
 
 
@@ -137,6 +157,16 @@ class Store(Protocol):
     def inbox_counts(self) -> dict[str, int]: ...
 
     def lock(self, actor: str, timeout: float) -> AbstractContextManager[None]: ...
+
+    def lock_state(self) -> LockState:
+        """Who holds the lock now; takes nothing that an apply would wait for long."""
+        ...
+
+    def release_lock(self, holder_id: str) -> None:
+        """Free the lock held by ``holder_id`` (from ``lock_state``) by ending its
+        holder's hold. StoreError if another holds it now or it is free;
+        LockNotReleasable if this backend cannot free it from another process."""
+        ...
 
     def apply(self, request: ApplyRequest) -> int:
         """Write the request atomically; return the new serial."""

@@ -14,7 +14,8 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from reconciler.store.backends import Backend, driver_reason
-from reconciler.store.base import StoreError
+from reconciler.store.base import LockState, StoreError
+from reconciler.store.lock_admin import advisory_lock_state, release_advisory_lock
 from reconciler.store.locks import AdvisoryLock, advisory_key
 
 PG_CONNECT_TIMEOUT_SECONDS = 10
@@ -58,6 +59,12 @@ class PostgresBackend(Backend):
         self, actor: str, timeout: float, prepare: Callable[[], None]
     ) -> AbstractContextManager[None]:
         return AdvisoryLock(self.engine, self.LOCK_KEY, prepare).hold(actor, timeout)
+
+    def lock_state(self) -> LockState:
+        return advisory_lock_state(self.engine, self.LOCK_KEY)
+
+    def release_lock(self, holder_id: str) -> None:
+        release_advisory_lock(self.engine, self.LOCK_KEY, holder_id)
 
     def translate(self, exc: DBAPIError) -> StoreError:
         reason = driver_reason(exc).rstrip(".")

@@ -27,6 +27,7 @@ from reconciler.store.base import (
     ApplyRequest,
     HistoryEntry,
     Inbox,
+    LockState,
     StoreError,
     StoreMissing,
     UnknownSerial,
@@ -131,6 +132,14 @@ class SqlStore(Transactions):
         """Exclude other appliers until the block ends (see locks.py)."""
         with self._errors(), self._backend.lock(actor, timeout, self._create_schema):
             yield
+
+    def lock_state(self) -> LockState:
+        with self._errors():
+            return self._backend.lock_state()
+
+    def release_lock(self, holder_id: str) -> None:
+        with self._errors():
+            self._backend.release_lock(holder_id)
 
     def _create_schema(self) -> None:
         # The PostgreSQL lock records its holder in a table, so it needs the schema.

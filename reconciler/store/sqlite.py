@@ -19,7 +19,8 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from reconciler.store.backends import Backend, driver_reason
-from reconciler.store.base import StoreCorrupt, StoreError
+from reconciler.store.base import LockState, StoreCorrupt, StoreError
+from reconciler.store.lock_admin import file_lock_state, release_file_lock
 from reconciler.store.locks import FileLock
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -175,7 +176,16 @@ class SqliteBackend(Backend):
         self, actor: str, timeout: float, prepare: Callable[[], None]
     ) -> AbstractContextManager[None]:
         self._refuse_if_read_only()  # before the lock file is created
-        return FileLock(self.path.with_name(self.path.name + ".lock")).hold(actor, timeout)
+        return FileLock(self._lock_path()).hold(actor, timeout)
+
+    def _lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def lock_state(self) -> LockState:
+        return file_lock_state(self._lock_path())
+
+    def release_lock(self, holder_id: str) -> None:
+        release_file_lock(self._lock_path(), holder_id)
 
     def translate(self, exc: DBAPIError) -> StoreError:
         reason = driver_reason(exc)
