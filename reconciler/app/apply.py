@@ -270,6 +270,7 @@ def _request(
             commit=commit,
             plan_checksum=document.checksum,
             kind="rollback" if document.source.kind == "rollback" else "apply",
+            restored_serial=document.source.rollback_to,
             changes=[
                 {"action": c.action, "domain": c.domain, "fields": [f.field for f in c.fields]}
                 for c in changes

@@ -88,8 +88,10 @@ def history(fmt: str, state_url: str | None) -> None:
             f" ranges +{s.get('ranges_added', 0)}/-{s.get('ranges_removed', 0)}"
         )
         commit = e.commit[:12] if e.commit else "-"
+        restored = "" if e.restored_serial is None else f"  restored serial {e.restored_serial}"
         click.echo(
             f"{e.serial:>6}  {e.applied_at}  {e.kind:<8}  {e.actor:<16}  {commit:<12}  {counts}"
+            + restored
         )
 
 
