@@ -11,7 +11,7 @@ from reconciler.allowlist import rules
 from reconciler.allowlist.formats import Format
 from reconciler.allowlist.rules import Allowlist, Origin
 from reconciler.app.feeds import feeds_read
-from reconciler.app.store import opened
+from reconciler.app.store import opened, refuse_if_empty
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.loader import load
@@ -72,11 +72,7 @@ def stored_allowlist(store: Store) -> Allowlist:
     whose ranges together break the floor of ``reconciler.desired.ranges`` (written before it
     existed, or by other means) gives none: no firewall file lets everyone in."""
     state = store.read()
-    if state.lineage is None:
-        raise MailctlError(
-            f"{store.display_url}: the store is empty (nothing applied yet), so there is no "
-            "stored allowlist; apply first, or preview with --from desired PATH"
-        )
+    refuse_if_empty(store, state, "or preview a domains file with --from desired PATH")
     for problem in too_broad(state.connection_ranges):
         raise MailctlError(
             f"{store.display_url}: the stored connection ranges allow too much: "

@@ -14,7 +14,7 @@ from reconciler.app.options import CheckOptions, Progress
 from reconciler.app.plan import Planned, PlanRequest, made
 from reconciler.app.publish import Publish, Published, publish
 from reconciler.app.recheck import Recheck, judged_on, recheck
-from reconciler.app.store import opened
+from reconciler.app.store import opened, refuse_if_empty
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.state import StoredState, state_checksum
@@ -85,6 +85,8 @@ def apply_plan(
     used (before the gates are judged, so also when they refuse)."""
     document = planfile.read(request.plan, request.key)
     with opened(request.state_url, store) as current:
+        if document.store.lineage is not None:  # made against a store: it must be there
+            refuse_if_empty(current, current.read())
         again = recheck(document, request.key, request.checks, request.max_check_age, progress)
         if again.reason and told is not None:
             told(again)
@@ -268,6 +270,7 @@ def _request(
             commit=commit,
             plan_checksum=document.checksum,
             kind="rollback" if document.source.kind == "rollback" else "apply",
+            restored_serial=document.source.rollback_to,
             changes=[
                 {"action": c.action, "domain": c.domain, "fields": [f.field for f in c.fields]}
                 for c in changes

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from reconciler.app.store import opened
+from reconciler.app.store import applied
 from reconciler.autoconfig.ispdb import Skipped
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
@@ -87,15 +87,9 @@ def _domains(options: ExportOptions) -> dict[str, Domain]:
         from reconciler.desired.loader import load
 
         return dict(load(options.path, options.credentials).desired.domains)  # InputError
-    with opened(options.state_url) as store:
-        state = store.read()
-        where = store.display_url
-    if state.lineage is None:
-        raise MailctlError(
-            f"the store {where} is empty (nothing applied yet); apply first, or export "
-            "a domains file with: mailctl autoconfig export PATH --from desired --out DIR"
-        )
-    return dict(state.domains)
+    also = "or export a domains file: mailctl autoconfig export PATH --from desired --out DIR"
+    with applied(options.state_url, also=also) as (_, state):
+        return dict(state.domains)
 
 
 def import_autoconfig(options: ImportOptions) -> Imported:

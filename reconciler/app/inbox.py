@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.app.store import opened
+from reconciler.app.store import applied, opened
 from reconciler.desired.inbox import Address, AddressProblem, parse_address, resolve
 from reconciler.desired.model import Domain
 from reconciler.errors import InputError, Location, MailctlError
@@ -141,7 +141,8 @@ def suggestion(domain: str, sources: tuple[Path, ...]) -> str:
 
 
 def list_inboxes(options: ListOptions) -> InboxList:
-    """Every connected inbox (of one domain) with the domain it resolves to now."""
+    """Every connected inbox (of one domain) with the domain it resolves to now;
+    NoStore when nothing was applied at ``options.state_url``."""
     only = None
     if options.domain is not None:
         from reconciler.desired import names
@@ -150,9 +151,9 @@ def list_inboxes(options: ListOptions) -> InboxList:
             only = names.normalise_domain(options.domain)
         except names.NameProblem as problem:
             raise InputError.single(Location("--domain"), problem.message, problem.hint) from None
-    with opened(options.state_url) as store:
+    with applied(options.state_url) as (store, state):
         inboxes = store.inboxes(only)
-        domains = store.read().domains if inboxes else {}
+        domains = state.domains
     return InboxList(only, tuple(Listed(i, resolve(i.domain, domains)) for i in inboxes))
 
 

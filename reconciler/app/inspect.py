@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.app.store import opened
+from reconciler.app.overwrite import exported_by_mailctl, refuse_foreign
+from reconciler.app.store import applied
 from reconciler.desired.state import StoredState
 from reconciler.errors import MailctlError
 from reconciler.plan.status import EXIT_OK
@@ -35,10 +36,13 @@ class History:
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """Export the stored state as a domains.yaml, into ``out`` when given."""
+    """Export the stored state (or the state applied at ``serial``) as a domains.yaml,
+    into ``out`` when given; ``force`` writes over a file mailctl did not produce."""
 
     out: Path | None = None
     state_url: str | None = None
+    serial: int | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,29 +53,34 @@ class Exported:
 
 
 def show(options: ReadOptions) -> Shown:
-    """The stored state and how many inboxes each domain has."""
-    with opened(options.state_url) as store:
-        state = store.read()
-        counts = store.inbox_counts() if state.lineage else {}
-        return Shown(state, counts, store.display_url)
+    """The stored state and how many inboxes each domain has; NoStore when nothing was
+    applied at ``options.state_url``."""
+    with applied(options.state_url) as (store, state):
+        return Shown(state, store.inbox_counts(), store.display_url)
 
 
 def history(options: ReadOptions) -> History:
-    """Every apply and rollback of the store."""
-    with opened(options.state_url) as store:
+    """Every apply and rollback of the store; NoStore when there is none."""
+    with applied(options.state_url) as (store, _):
         return History(tuple(store.history()))
 
 
 def export(options: ExportOptions) -> Exported:
-    """The stored state as a domains.yaml (planning it shows no changes), written
-    atomically to ``options.out`` when given."""
-    with opened(options.state_url) as store:
+    """The stored state, or the state as applied at ``options.serial`` (UnknownSerial
+    if the store has no such revision), as a domains.yaml (planning it shows no
+    changes), written atomically to ``options.out`` when given. NoStore when nothing
+    was applied; nothing is written over a file mailctl did not produce unless
+    ``options.force``."""
+    with applied(options.state_url) as (store, state):
         # Imported here: ruamel.yaml and the writer cost start-up that show never needs.
         from reconciler.desired.to_yaml import to_yaml
         from reconciler.output.atomic import write_atomic
 
-        text = to_yaml(store.read())
+        if options.serial is not None:
+            state = store.revision(options.serial)
+        text = to_yaml(state)
     if options.out is not None:
+        refuse_foreign(options.out, exported_by_mailctl, force=options.force, what="the export")
         try:
             write_atomic(options.out, text.encode())
         except OSError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from reconciler.app.overwrite import plan_by_mailctl, refuse_foreign
 from reconciler.errors import InputError, Location, MailctlError
 from reconciler.output.atomic import write_atomic
 from reconciler.plan import signing
@@ -63,7 +64,16 @@ def read(path: Path, key: PlanKey | None = None) -> PlanDocument:
 
 
 def write(document: PlanDocument, out: Path) -> None:
-    """Save ``document`` as JSON at ``out``, atomically (all of it, or the old file)."""
+    """Save ``document`` as JSON at ``out``, atomically (all of it, or the old file);
+    refused, before anything is written, when ``out`` holds a file that is no saved
+    plan (a domains.yaml named by mistake)."""
+    refuse_foreign(
+        out,
+        plan_by_mailctl,
+        force=False,
+        what="the plan",
+        remedy="Remove it, or choose another --out",
+    )
     try:
         write_atomic(out, document.to_json().encode())
     except OSError as exc:

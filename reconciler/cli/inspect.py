@@ -40,9 +40,6 @@ def show(fmt: str, state_url: str | None) -> None:
         }
         click.echo(json.dumps(document, indent=2))
         return
-    if state.lineage is None:
-        click.echo(f"{where}: empty (no apply yet)")
-        return
     click.echo(f"{where}: lineage {state.lineage}, serial {state.serial}")
     ranges = state.connection_ranges
     shown = ", ".join(ranges[:SHOWN_RANGES]) or "(none)"
@@ -74,16 +71,15 @@ def show(fmt: str, state_url: str | None) -> None:
 )
 @state_option
 def history(fmt: str, state_url: str | None) -> None:
-    """List every apply: serial, time, actor, commit, plan checksum and counts.
+    """List every apply: serial, time, actor, commit, plan checksum and counts, and
+    for a rollback the serial it restored.
 
-    Restore any of them with mailctl rollback --to SERIAL.
+    Restore any of them with mailctl rollback --to SERIAL, then make Git follow with
+    mailctl export --serial SERIAL --out domains.yaml.
     """
     entries = app.history(app.ReadOptions(state_url)).entries
     if fmt == "json":
         click.echo(json.dumps([asdict(e) for e in entries], indent=2, default=list))
-        return
-    if not entries:
-        click.echo("No applies yet.")
         return
     for e in entries:
         s = e.summary
@@ -92,8 +88,10 @@ def history(fmt: str, state_url: str | None) -> None:
             f" ranges +{s.get('ranges_added', 0)}/-{s.get('ranges_removed', 0)}"
         )
         commit = e.commit[:12] if e.commit else "-"
+        restored = "" if e.restored_serial is None else f"  restored serial {e.restored_serial}"
         click.echo(
             f"{e.serial:>6}  {e.applied_at}  {e.kind:<8}  {e.actor:<16}  {commit:<12}  {counts}"
+            + restored
         )
 
 
@@ -103,14 +101,27 @@ def history(fmt: str, state_url: str | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here (atomically) instead of standard output.",
 )
+@click.option(
+    "--serial",
+    type=click.IntRange(min=1),
+    help="Export the state as applied at this serial (mailctl history lists them).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write over an --out file that mailctl export did not write.",
+)
 @state_option
-def export(out: Path | None, state_url: str | None) -> None:
-    """Write the stored state as a domains.yaml.
+def export(out: Path | None, serial: int | None, force: bool, state_url: str | None) -> None:
+    """Write the stored state (or the state applied at --serial) as a domains.yaml.
 
     Adopts an account that was configured by hand: export it, commit the file, and
     from then on change it through pull requests. Planning the export shows no changes.
+    After a rollback, --serial N --out domains.yaml gives the file to commit as the
+    revert. An existing --out file is replaced only if mailctl export wrote it (its
+    header comment says so), or with --force.
     """
-    exported = app.export(app.ExportOptions(out, state_url))
+    exported = app.export(app.ExportOptions(out, state_url, serial, force))
     if exported.out is None:
         click.echo(exported.text, nl=False)
         return

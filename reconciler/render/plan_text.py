@@ -129,6 +129,20 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
         )
     else:
         yield out(f"No changes. {STORE_MATCHES}", bold=True)
+    if plan.has_changes() and plan.source.kind == "rollback" and plan.source.rollback_to:
+        yield from (out(line, fg="yellow") for line in git_must_follow(plan.source.rollback_to))
+
+
+def git_must_follow(serial: int) -> tuple[str, ...]:
+    """What a rollback plan says about Git: the domains file still holds what the
+    rollback undoes, and the next plan from it would undo the rollback."""
+    return (
+        "",
+        "Git must follow: this rollback changes the store, not your domains file, so the",
+        "next mailctl plan of that file would undo it. After applying, run",
+        f"  mailctl export --serial {serial} --out domains.yaml",
+        "(add --force if mailctl did not write that file) and commit it as a revert.",
+    )
 
 
 def _change(change: Change, out: _Out, failed: list[CheckTarget]) -> Iterator[str]:

@@ -102,6 +102,7 @@ class HistoryRecord:
     kind: HistoryKind = "apply"
     changes: Sequence[dict[str, Any]] = ()
     summary: dict[str, int] = field(default_factory=dict)
+    restored_serial: int | None = None  # a rollback: the serial whose state it restored
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class HistoryEntry:
     kind: HistoryKind
     summary: dict[str, int]
     changes: Sequence[dict[str, Any]]
+    restored_serial: int | None = None  # a rollback: the serial whose state it restored
 
 
 @dataclass(frozen=True)

@@ -131,14 +131,28 @@ def history_row(record: HistoryRecord, snapshot: bytes) -> dict[str, Any]:
         "commit": record.commit,
         "plan_checksum": record.plan_checksum,
         "kind": record.kind,
-        "summary": json.dumps(dict(record.summary), sort_keys=True),
+        "summary": json.dumps(_summary(record), sort_keys=True),
         # Compact: one entry per changed domain, so 10,000 of them on a large import.
         "changes": json.dumps(list(record.changes), separators=(",", ":")),
         "snapshot": snapshot,
     }
 
 
+# The restored serial of a rollback rides in the summary's JSON column: one integer
+# more there needs no new column, and a mailctl that predates it ignores the key.
+_RESTORED = "restored_serial"
+
+
+def _summary(record: HistoryRecord) -> dict[str, int]:
+    summary = dict(record.summary)
+    if record.restored_serial is not None:
+        summary[_RESTORED] = record.restored_serial
+    return summary
+
+
 def history_entry(row: Any) -> HistoryEntry:
+    summary = json.loads(row.summary)
+    restored = summary.pop(_RESTORED, None)
     return HistoryEntry(
         serial=row.serial,
         applied_at=row.applied_at,
@@ -146,6 +160,7 @@ def history_entry(row: Any) -> HistoryEntry:
         commit=row.commit,
         plan_checksum=row.plan_checksum,
         kind=row.kind,
-        summary=json.loads(row.summary),
+        summary=summary,
         changes=json.loads(row.changes),
+        restored_serial=restored,
     )

@@ -175,7 +175,7 @@ def test_a_feed_whose_pin_does_not_match_is_refused(project: Path) -> None:
         (("allowlist", "--out", "fw", "--from", "desired"), "--from desired needs PATH"),
         (("allowlist", "examples", "--out", "fw"), "is read only with --from desired"),
         (("allowlist", "--out", "fw", "--format", "nft,pf"), "unknown format 'nft'"),
-        (("allowlist", "--out", "fw"), "the store is empty (nothing applied yet)"),
+        (("allowlist", "--out", "fw"), "nothing has been applied there yet"),
     ],
 )
 def test_bad_usage_is_an_error_and_writes_nothing(

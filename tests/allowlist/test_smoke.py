@@ -35,5 +35,5 @@ def test_allowlist_preview_and_an_empty_store(tmp_path: Path, run_mailctl: Run) 
     stored = run_mailctl("allowlist", "--out", str(tmp_path / "fw2"), "--state", state)
     assert stored.returncode == 1
     assert stored.stdout == ""
-    assert "the store is empty (nothing applied yet)" in stored.stderr
+    assert "nothing has been applied there yet" in stored.stderr
     assert not (tmp_path / "fw2").exists()

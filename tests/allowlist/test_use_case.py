@@ -49,6 +49,6 @@ def test_a_preview_reads_the_domains_file_and_names_the_store(tmp_path: Path) ->
 def test_an_empty_store_has_no_allowlist_and_nothing_is_written(tmp_path: Path) -> None:
     out = tmp_path / "fw"
     options = allowlist.AllowlistOptions(out, TXT, state_url=f"sqlite:///{tmp_path / 'e.db'}")
-    with pytest.raises(MailctlError, match="the store is empty"):
+    with pytest.raises(MailctlError, match="nothing has been applied there yet; check --state"):
         allowlist.write_allowlists(options)
     assert not out.exists()

@@ -220,7 +220,7 @@ def test_export_from_the_store(tmp_path: Path, desired: Path) -> None:
     out = tmp_path / "public"
     empty = offline("autoconfig", "export", "--out", str(out), "--state", state)
     assert empty.returncode == 1
-    assert "is empty (nothing applied yet)" in empty.stderr
+    assert "nothing has been applied there yet" in empty.stderr
     assert not out.exists()
     applied = offline("apply", str(desired), "--auto-approve", "--state", state)
     assert applied.returncode == 0, applied.stderr

@@ -177,7 +177,9 @@ def test_bad_addresses_are_refused_clearly(sqlite_state: str) -> None:
         assert message in result.stderr
         assert "hint:" in result.stderr
         assert "Traceback" not in result.stderr
-    assert listed(sqlite_state) == []
+    nothing = mailctl("inbox", "list", "--state", sqlite_state)
+    assert (nothing.returncode, nothing.stdout) == (1, "")  # nothing was stored, not even a store
+    assert "nothing has been applied there yet" in nothing.stderr
 
 
 def test_an_address_held_by_another_domain_is_explained(tmp_path: Path, sqlite_state: str) -> None:

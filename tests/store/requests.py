@@ -52,6 +52,7 @@ def request(
     actor: str = "tester",
     commit: str | None = None,
     kind: HistoryKind = "apply",
+    restored_serial: int | None = None,
 ) -> ApplyRequest:
     """The request that turns ``current`` into ``target`` (domains) with ``ranges``."""
     wanted = {d.name: d for d in sorted(target, key=lambda d: d.name)}
@@ -78,6 +79,7 @@ def request(
         record=HistoryRecord(
             actor=actor,
             commit=commit,
+            restored_serial=restored_serial,
             plan_checksum=state_checksum(content),
             kind=kind,
             changes=changes,

@@ -185,7 +185,7 @@ def test_a_request_whose_delta_disagrees_with_its_target_is_refused(
 def test_history_records_every_apply_and_each_revision_can_be_read_back(store: Store) -> None:
     apply_target(store, VARIED, actor="alice", commit="abc123")
     after_1 = store.read()
-    apply_target(store, VARIED[2:], ranges=(), actor="bob", kind="rollback")
+    apply_target(store, VARIED[2:], ranges=(), actor="bob", kind="rollback", restored_serial=1)
     after_2 = store.read()
 
     first, second = store.history()
@@ -194,6 +194,7 @@ def test_history_records_every_apply_and_each_revision_can_be_read_back(store: S
     assert first.plan_checksum == state_checksum(after_1)
     assert first.summary == {"create": 6, "update": 0, "delete": 0}
     assert second.summary == {"create": 0, "update": 0, "delete": 2}
+    assert (first.restored_serial, second.restored_serial) == (None, 1)
     assert {"action": "delete", "domain": "example.com"} in second.changes
     assert len(first.changes) == 6
     assert ISO_UTC.match(first.applied_at) and first.applied_at <= second.applied_at
