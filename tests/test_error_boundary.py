@@ -110,7 +110,11 @@ def test_every_exit_code_once(project: Path) -> None:
     refused = invoke("apply", "plan.json")
     assert refused.exit_code == 4
     assert refused.stderr.startswith("mailctl: ") and "blocked by gate checks" in refused.stderr
-    applied = invoke("apply", "plan.json", "--allow-unchecked")
+    # A gate lifted only at apply is a decision the reviewed plan does not hold.
+    late = invoke("apply", "plan.json", "--allow-unchecked")
+    assert late.exit_code == 1 and "not made with --allow-unchecked" in late.stderr
+    assert invoke(*unchecked, "--allow-unchecked", "--out", "plan.json").exit_code == 0
+    applied = invoke("apply", "plan.json")
     assert applied.exit_code == 0, applied.stderr
     assert invoke(*unchecked, "--detailed-exitcode").exit_code == 0  # nothing left to do
 

@@ -134,14 +134,16 @@ def test_gates_block_with_exit_4_and_name_the_override(
         "blocked by gate downgrade: security downgrade: a.example: imap security ssl -> none"
         in (refused.stderr)
     )
-    assert "to apply anyway: --allow-downgrade" in refused.stderr
-    allowed = mailctl_offline(
-        "apply",
-        str(tmp_path / "p.json"),
-        "--state",
-        state,
-        "--allow-downgrade",
+    assert "make the plan again with --allow-downgrade" in refused.stderr
+    # A saved plan is applied with the gates it lifts, and no flag of the apply's own.
+    late = mailctl_offline("apply", str(tmp_path / "p.json"), "--state", state, "--allow-downgrade")
+    assert late.returncode == 1
+    assert "the saved plan was not made with --allow-downgrade" in late.stderr
+    replanned = mailctl_offline(
+        "plan", str(path), "--state", state, "--allow-downgrade", "--out", str(tmp_path / "p.json")
     )
+    assert replanned.returncode == 0, replanned.stderr
+    allowed = mailctl_offline("apply", str(tmp_path / "p.json"), "--state", state)
     assert allowed.returncode == 0, allowed.stderr
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.app import planfile
-from reconciler.app.options import CheckOptions, Progress
+from reconciler.app.options import CheckOptions, Progress, honoured
 from reconciler.app.plan import Planned, PlanRequest, made
 from reconciler.app.publish import Publish, Published, publish
 from reconciler.app.recheck import Recheck, judged_on, recheck
@@ -33,11 +33,14 @@ if TYPE_CHECKING:
 class GateBlocked(Blocked):
     """Apply refused by one or more gates (exit code 4)."""
 
-    def __init__(self, verdicts: Collection[GateVerdict]) -> None:
+    def __init__(self, verdicts: Collection[GateVerdict], *, saved: bool = False) -> None:
         self.verdicts = tuple(verdicts)
+        # A saved plan is applied with the gates it lifts and no others: the way
+        # forward is a new plan, made (and reviewed) with the flag.
+        way = "make the plan again with" if saved else "to apply anyway:"
         lines = []
         for verdict in self.verdicts:
-            lift = f"; to apply anyway: {verdict.override}" if verdict.override else ""
+            lift = f"; {way} {verdict.override}" if verdict.override else ""
             lines.append(f"blocked by gate {verdict.gate}: {verdict.message}{lift}")
         super().__init__("\n".join(lines))
 
@@ -60,7 +63,9 @@ class ApplyPlanRequest:
     """Apply the saved plan at ``plan`` to the store at ``state_url``, for ``actor`` at
     ``commit``. Its live checks count only when signed with ``key`` and at most
     ``max_check_age`` seconds old; else the changed endpoints are checked again with
-    ``checks`` (None: not checked, and the checks gate decides)."""
+    ``checks`` (None: not checked, and the checks gate decides). The plan's recorded
+    decisions rule: its lifted gates, pins, private targets and CA file; ``lifted`` and
+    the targets of ``checks`` may only repeat them (``options.honoured``)."""
 
     plan: Path
     actor: str
@@ -81,13 +86,15 @@ def apply_plan(
     progress: Progress | None = None,
     told: Callable[[Recheck], None] | None = None,
 ) -> Applied:
-    """Read, verify and apply a saved plan; ``told`` hears why its own checks were not
-    used (before the gates are judged, so also when they refuse)."""
+    """Read, verify and apply a saved plan with the decisions it records; ``told``
+    hears why its own checks were not used (before the gates are judged, so also when
+    they refuse). Raises ``NotRecorded`` for a flag the plan was not made with."""
     document = planfile.read(request.plan, request.key)
+    decided = honoured(document.decisions, request.lifted, request.checks)
     with opened(request.state_url, store) as current:
         if document.store.lineage is not None:  # made against a store: it must be there
             refuse_if_empty(current, current.read())
-        again = recheck(document, request.key, request.checks, request.max_check_age, progress)
+        again = recheck(document, request.key, decided.checks, request.max_check_age, progress)
         if again.reason and told is not None:
             told(again)
         applied = apply_document(
@@ -95,10 +102,11 @@ def apply_plan(
             current,
             actor=request.actor,
             commit=request.commit,
-            lifted=request.lifted,
+            lifted=decided.lifted,
             lock_timeout=request.lock_timeout,
             fresh_checks=again.checks,
             key=request.key,
+            saved=True,
         )
         return _with(applied, publish(current, request.publish))
 
@@ -202,6 +210,7 @@ def apply_document(
     lock_timeout: float = 5.0,
     fresh_checks: Checks | None = None,
     key: PlanKey | None = None,
+    saved: bool = False,
 ) -> Applied:
     """Apply ``document``'s target, deciding nothing from what the plan says about it.
 
@@ -209,7 +218,8 @@ def apply_document(
     store that moved on, or changes unlike the plan's, refuse it as stale. Every gate
     is judged on that recomputation, with live inbox counts, and with ``fresh_checks``
     or else the plan's own evidence only when its signature verifies with ``key``
-    (raises ``SignatureMismatch`` when a signature does not). One transaction."""
+    (raises ``SignatureMismatch`` when a signature does not). One transaction.
+    ``saved``: a refusal names a new plan as the way to lift a gate."""
     trust = signing.verify(document, key)
     refusals = target_refusals(document)
     if refusals:
@@ -235,7 +245,7 @@ def apply_document(
         )
         refused = gates.blocked(verdicts)
         if refused:
-            raise GateBlocked(refused)
+            raise GateBlocked(refused, saved=saved)
         summary = trusted.summary
         if not trusted.has_changes():
             return Applied(serial=None, verdicts=verdicts, summary=summary)

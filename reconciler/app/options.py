@@ -6,13 +6,15 @@ they are used. Nothing here connects anywhere.
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.errors import MailctlError
+from reconciler.plan.decisions import CaFile, Decisions, not_recorded, recorded
 from reconciler.plan.evidence import CheckResult
 
 if TYPE_CHECKING:
@@ -87,3 +89,100 @@ def pins(values: Iterable[str]) -> dict[str, list[str]]:
             raise PinError(str(problem)) from None
         pinned.setdefault(host, []).append(address)
     return pinned
+
+
+class Reaching(Protocol):
+    """How a plan reached servers and feeds: :class:`CheckOptions` or ``FetchOptions``."""
+
+    @property
+    def allow_private(self) -> bool: ...
+
+    @property
+    def ca_file(self) -> Path | None: ...
+
+    @property
+    def pinned(self) -> Mapping[str, Sequence[str]]: ...
+
+
+class NotRecorded(MailctlError):
+    """An apply-time flag that the saved plan was not made with (exit 1)."""
+
+
+class CaFileChanged(MailctlError):
+    """The plan's CA file is not the one it was made with, or is gone (exit 1)."""
+
+
+def ca_identity(path: Path) -> CaFile:
+    """``path`` as given and the SHA-256 of its bytes; its content is never kept."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise CaFileChanged(f"cannot read the CA file {path}: {exc.strerror}") from None
+    return CaFile(path=str(path), sha256=digest)
+
+
+def decided(lifted: Collection[str], reaching: Reaching | None) -> Decisions:
+    """The decisions of a plan made with the gates ``lifted`` and reaching servers and
+    feeds as ``reaching`` says (None: with none of its flags)."""
+    if reaching is None:
+        return recorded(lifted, {}, False, None)
+    ca = ca_identity(reaching.ca_file) if reaching.ca_file is not None else None
+    return recorded(lifted, reaching.pinned, reaching.allow_private, ca)
+
+
+@dataclass(frozen=True)
+class Honoured:
+    """What an apply of a saved plan runs with: the plan's recorded decisions."""
+
+    lifted: frozenset[str]
+    checks: CheckOptions | None  # for a re-check; None: --no-checks at apply
+
+
+def honoured(
+    decisions: Decisions, lifted: Collection[str], checks: CheckOptions | None
+) -> Honoured:
+    """The plan's ``decisions``, after judging the apply's own flags (``lifted``, and the
+    pins, private targets and CA file of ``checks``): raises :class:`NotRecorded` for any
+    the plan does not record (repeating a recorded one is fine). Deadline, pool and the
+    login variables stay the apply's: they decide how long, never whether."""
+    given_pins = checks.pinned if checks is not None else {}
+    given_private = checks.allow_private if checks is not None else False
+    problems = not_recorded(decisions, lifted, given_pins, given_private)
+    given_ca = checks.ca_file if checks is not None else None
+    if given_ca is not None and (
+        decisions.ca_file is None or ca_identity(given_ca).sha256 != decisions.ca_file.sha256
+    ):
+        problems.append(f"--ca-file {given_ca}")
+    if problems:
+        raise NotRecorded(
+            f"the saved plan was not made with {', '.join(problems)}: apply honours the "
+            "decisions the plan records, and only those, so the reviewed plan stays the "
+            "whole truth; make the plan again with them (mailctl plan … --out) and apply "
+            "that plan"
+        )
+    if checks is None:
+        return Honoured(frozenset(decisions.lifted), None)
+    recorded_ca = Path(decisions.ca_file.path) if decisions.ca_file is not None else None
+    return Honoured(
+        frozenset(decisions.lifted),
+        replace(
+            checks,
+            allow_private=decisions.allow_private_targets,
+            ca_file=given_ca or recorded_ca,
+            pinned={host: list(addresses) for host, addresses in decisions.pins.items()},
+        ),
+    )
+
+
+def ca_unchanged(decisions: Decisions, options: CheckOptions) -> None:
+    """Raise :class:`CaFileChanged` unless ``options``' CA file has the SHA-256 the plan
+    recorded (checked just before the checks use it)."""
+    if decisions.ca_file is None or options.ca_file is None:
+        return
+    now = ca_identity(options.ca_file).sha256
+    if now != decisions.ca_file.sha256:
+        raise CaFileChanged(
+            f"the CA file {options.ca_file} is not the one the plan was made with (its "
+            f"sha256 is {now[:16]}…, the plan recorded {decisions.ca_file.sha256[:16]}…); "
+            "nothing was applied: restore that CA file, or make the plan again with this one"
+        )

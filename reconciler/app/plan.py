@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 from reconciler import __version__
 from reconciler.app import planfile
 from reconciler.app.check import check_changes
-from reconciler.app.options import CheckOptions, Progress
+from reconciler.app.options import CheckOptions, Progress, decided
 from reconciler.app.store import opened
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
@@ -19,6 +18,7 @@ from reconciler.errors import Diagnostic
 from reconciler.plan import status
 from reconciler.plan.builder import build_plan, with_checks
 from reconciler.plan.checking import skipped
+from reconciler.plan.decisions import Decisions
 from reconciler.plan.document import PlanDocument, Source
 from reconciler.plan.signing import PlanKey
 from reconciler.store.base import Store
@@ -32,8 +32,10 @@ class PlanRequest:
     """Plan the desired state at ``path`` against the store at ``state_url``.
 
     ``lifted``: the gates the user overrides. ``checks=None``: the live checks are
-    skipped, and the plan records it. ``credentials``: the variables a domain may name
-    for its login. ``key``: sign the plan with it. ``out``: also save the plan there.
+    skipped, and the plan records it. The lifted gates and how ``checks`` (else
+    ``fetch``) reach servers are recorded as the plan's decisions. ``credentials``:
+    the variables a domain may name for its login. ``key``: sign the plan with it.
+    ``out``: also save the plan there.
     """
 
     path: Path
@@ -78,6 +80,7 @@ def made(request: PlanRequest, store: Store, progress: Progress | None = None) -
     # Imported here: reading feeds needs TLS and HTTP only when a domains file has feeds.
     from reconciler.app.feeds import feeds_read
 
+    decisions = decided(request.lifted, request.checks or request.fetch)
     loaded = load(request.path, request.credentials)
     desired, feeds = feeds_read(loaded.desired, request.fetch)
     stored = store.read()
@@ -94,21 +97,23 @@ def made(request: PlanRequest, store: Store, progress: Progress | None = None) -
         lifted=request.lifted,
         store_exists=stored.lineage is not None,
     )
-    checked = with_evidence(document, request.lifted, request.checks, progress, request.key)
+    checked = with_evidence(document, decisions, request.checks, progress, request.key)
     return Planned(checked, tuple(loaded.warnings))
 
 
 def with_evidence(
     document: PlanDocument,
-    lifted: Collection[str],
+    decisions: Decisions,
     options: CheckOptions | None,
     progress: Progress | None,
     key: PlanKey | None,
 ) -> PlanDocument:
     """``document`` with the live checks of its changes (or their skipping, when
-    ``options`` is None) and its gates judged on them; sealed with ``key``."""
+    ``options`` is None), its gates judged on them with the gates ``decisions`` lift,
+    and ``decisions`` recorded; sealed with ``key``."""
     if options is None:
         evidence = skipped("--no-checks")
     else:
         evidence = check_changes(document, options, progress)
-    return planfile.sealed(with_checks(document, evidence, lifted), key)
+    checked = with_checks(document, evidence, decisions.lifted)
+    return planfile.sealed(checked.model_copy(update={"decisions": decisions}).sealed(), key)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.app.check import check_changes
-from reconciler.app.options import CheckOptions, Progress
+from reconciler.app.options import CheckOptions, Progress, ca_unchanged
 from reconciler.plan import signing
 from reconciler.plan.checking import changed_domains, skipped
 from reconciler.plan.document import Checks, PlanDocument
@@ -40,7 +40,8 @@ def recheck(
     (signed with ``key``) and at most ``max_age`` seconds old. Not when the plan was
     made with --no-checks (its gate asks for --allow-unchecked), nor when ``options``
     is None (--no-checks now: the reason is kept, and apply refuses to trust the
-    plan's evidence anyway). Raises ``SignatureMismatch`` for a bad signature."""
+    plan's evidence anyway). Raises ``SignatureMismatch`` for a bad signature, and
+    ``CaFileChanged`` when the plan's CA file is no longer the one it recorded."""
     trust = signing.verify(document, key)
     if document.checks.status == "skipped" or not changed_domains(document):
         return Recheck(None, "")
@@ -52,6 +53,7 @@ def recheck(
             reason = f"the plan's live checks are {age:.0f}s old (--max-check-age {max_age:g})"
     if not reason or options is None:
         return Recheck(None, reason)
+    ca_unchanged(document.decisions, options)
     return Recheck(check_changes(document, options, progress), reason)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reconciler import __version__
 from reconciler.app import planfile
-from reconciler.app.options import CheckOptions, Progress
+from reconciler.app.options import CheckOptions, Progress, decided
 from reconciler.app.plan import Planned, with_evidence
 from reconciler.app.store import opened
 from reconciler.plan.builder import build_plan
@@ -37,6 +37,7 @@ def rollback(
     """A plan that restores the state recorded at ``request.serial``, checked (and
     signed) like any plan: an ordinary plan for apply, with the same stale check and
     gates."""
+    decisions = decided(request.lifted, request.checks)
     with opened(request.state_url, store) as current:
         target = current.revision(request.serial)
         document = build_plan(
@@ -48,7 +49,7 @@ def rollback(
             inbox_counts=current.inbox_counts(),
             lifted=request.lifted,
         )
-        checked = with_evidence(document, request.lifted, request.checks, progress, request.key)
+        checked = with_evidence(document, decisions, request.checks, progress, request.key)
     if request.out is not None:
         planfile.write(checked, request.out)
     return Planned(checked, (), request.out)

@@ -78,8 +78,10 @@ def plan(
     A dry run: reads the store, writes nothing to it. Every endpoint the plan would
     create or change is checked live (DNS, TCP, TLS and certificate, greeting,
     capabilities, optional login); the evidence goes into the plan. Exits 3 if a check
-    failed, 4 if a gate would block the apply (naming the flag that lifts it). With
-    $MAILCTL_PLAN_KEY set, the plan is signed, so that apply can trust its checks.
+    failed, 4 if a gate would block the apply (naming the flag that lifts it). The
+    gates lifted and the --resolve pins, private targets and CA file are recorded in
+    the plan: its apply honours exactly those. With $MAILCTL_PLAN_KEY set, the plan
+    is signed, so that apply can trust its checks.
 
     \b
     Examples:
@@ -155,9 +157,12 @@ def apply(
     differ (stale), or if a gate blocks (exit 4); the gates are judged on that
     recomputation, never on what the plan file says. The plan's live checks are used
     only when the plan is signed with $MAILCTL_PLAN_KEY (a plan signed with another
-    key is refused); otherwise the changed endpoints are checked again. Given a domains file or
-    folder, mailctl plans, shows the plan and asks before applying (--auto-approve
-    when there is no terminal). All changes land in one transaction, with a history
+    key is refused); otherwise the changed endpoints are checked again. A saved plan
+    is applied with the decisions it records (lifted gates, --resolve pins, private
+    targets, CA file) and only those: an --allow-… or target flag it does not record
+    is refused (plan again with it). Given a domains file or folder, mailctl plans,
+    shows the plan and asks before applying (--auto-approve when there is no
+    terminal). All changes land in one transaction, with a history
     entry naming the actor and the commit.
 
     \b

@@ -10,6 +10,10 @@ that anyone with write access to the file could have edited and sealed again, so
 * ``store`` (lineage, serial, content checksum), ``changes`` (action, domain, and
   their ``before``, ``after`` and ``fields``) and ``ranges`` must equal what that
   recomputation gives; any difference refuses the plan as stale.
+* ``decisions`` (gates lifted, ``--resolve`` pins, private targets, the CA file's path
+  and SHA-256) are intent, like ``target``: apply lifts exactly those gates and checks
+  again with exactly those settings, and refuses a flag of its own that is not among
+  them (``plan.decisions``).
 * ``checks`` is live-check evidence. Apply uses it only when ``signature`` verifies
   with the key shared by the plan and apply jobs (``plan.signing``); otherwise it
   checks the changed endpoints again first.
@@ -33,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.desired.model import Domain
 from reconciler.desired.state import canonical_json
+from reconciler.plan.decisions import Decisions
 from reconciler.plan.evidence import CheckResult
 
 PLAN_FORMAT_VERSION: Literal[1] = 1
@@ -224,6 +229,9 @@ class PlanDocument(_Frozen):
     summary: Summary = Summary()
     gates: tuple[GateVerdict, ...] = ()
     checks: Checks = Checks()
+    decisions: Decisions = Field(
+        default_factory=Decisions, description="The decisions apply honours, and only those."
+    )
     signature: PlanSignature | None = Field(
         default=None, description="Present when the plan was made with MAILCTL_PLAN_KEY set."
     )
@@ -236,8 +244,16 @@ class PlanDocument(_Frozen):
         # An unsigned plan is hashed without the key, as before signatures existed, so
         # that plans saved by earlier versions keep their checksum.
         left_out = {"checksum"} if self.signature is not None else {"checksum", "signature"}
-        body = self.model_dump(mode="json", exclude=left_out)
-        return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+        return "sha256:" + hashlib.sha256(self.content(left_out)).hexdigest()
+
+    def content(self, left_out: set[str]) -> bytes:
+        """The plan but ``left_out``, canonically encoded: what its checksum and its
+        signature cover. No decisions reads as an absent ``decisions``, so plans saved
+        before they were recorded keep their checksum and signature; any decision
+        changes the bytes."""
+        if not self.decisions:
+            left_out = left_out | {"decisions"}
+        return canonical_json(self.model_dump(mode="json", exclude=left_out))
 
     def sealed(self) -> PlanDocument:
         return self.model_copy(update={"checksum": self.compute_checksum()})

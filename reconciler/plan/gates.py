@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from reconciler.plan.checking import unproven
+from reconciler.plan.decisions import FLAGS
 from reconciler.plan.document import Checks, GateVerdict, PlanDocument
 
 MASS_CHANGE_SHARE = 0.30
@@ -21,12 +22,8 @@ MASS_CHANGE_SHARE = 0.30
 # floor octoDNS uses for its update/delete safety thresholds.
 MASS_CHANGE_MIN_STORED = 10
 
-OVERRIDES = {
-    "checks": "--allow-unchecked",
-    "mass-change": "--allow-mass-change",
-    "downgrade": "--allow-downgrade",
-    "delete-with-inboxes": "--allow-delete-with-inboxes",
-}
+# One table with the decisions a plan records, so every lifted gate can be recorded.
+OVERRIDES = FLAGS
 
 
 @dataclass(frozen=True)

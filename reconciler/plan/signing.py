@@ -20,7 +20,6 @@ import hmac
 from collections.abc import Mapping
 from enum import StrEnum
 
-from reconciler.desired.state import canonical_json
 from reconciler.errors import MailctlError
 from reconciler.plan.document import PlanDocument, PlanSignature
 
@@ -81,7 +80,7 @@ def key_from_env(env: Mapping[str, str]) -> PlanKey | None:
 
 def _signed_content(plan: PlanDocument) -> bytes:
     """Everything in the plan but its checksum and signature, canonically encoded."""
-    return canonical_json(plan.model_dump(mode="json", exclude={"checksum", "signature"}))
+    return plan.content({"checksum", "signature"})
 
 
 def sign(plan: PlanDocument, key: PlanKey) -> PlanDocument:

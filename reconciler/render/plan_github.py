@@ -9,6 +9,8 @@
 * every change becomes a ``::notice`` — a ``::warning`` when it downgrades security or
   deletes a domain that has connected inboxes — pointing at the domain in the YAML when
   the plan knows where it is written (deletes do not: the domain is no longer there);
+* the decisions the plan was made with (``plan.decisions``) make one ``::notice`` (a
+  ``::warning`` when a gate is lifted);
 * connection-range changes and the domains whose allowlist files change make one
   ``::notice`` (ranges counted, at most :data:`ANNOTATIONS` domains named).
 
@@ -50,6 +52,8 @@ def render(plan: PlanDocument) -> str:
         more[kind] = sum(1 for _ in found)
     if any(more.values()):
         lines.append(_more(more))
+    if plan.decisions:
+        lines.append(_decisions(plan))
     lines += [_change(change) for change in plan.changes]
     if plan.allowlist or plan.ranges.added or plan.ranges.removed:
         lines.append(_allowlist(plan))
@@ -66,6 +70,14 @@ def _allowlist(plan: PlanDocument) -> str:
         parts.append(f"allowlist files {wording.allowlist_totals(plan.allowlist)}: {shown}{rest}")
     title = escape_property("mailctl allowlists")
     return f"::notice title={title}::{escape_data('; '.join(parts))}"
+
+
+def _decisions(plan: PlanDocument) -> str:
+    """One notice: the decisions apply honours (a warning when a gate is lifted)."""
+    level = "warning" if plan.decisions.lifted else "notice"
+    title = escape_property("mailctl plan decisions")
+    message = f"{wording.DECISIONS} {'; '.join(wording.decision_lines(plan.decisions))}"
+    return f"::{level} title={title}::{escape_data(message)}"
 
 
 def _props(source: Place | None, title: str) -> str:

@@ -156,6 +156,9 @@ def _head(plan: PlanDocument) -> str:
             "| --- | --- | --- | --- |",
         ]
         lines += [_gate_row(v) for v in plan.gates]
+    if plan.decisions:
+        lines += ["", "### Decisions", "", escape(wording.DECISIONS), ""]
+        lines += [f"- {clipped(line)}" for line in wording.decision_lines(plan.decisions)]
     summary = wording.checks_summary(plan.checks)
     if summary is not None:
         mark = _CHECK_MARKS[plan.checks.status]

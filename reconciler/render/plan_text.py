@@ -21,6 +21,7 @@ from reconciler.plan.evidence import CheckTarget
 from reconciler.render import plan_checks
 from reconciler.render.style import style
 from reconciler.render.wording import (
+    DECISIONS,
     STORE_MATCHES,
     SYMBOLS,
     allowlist_entries,
@@ -28,6 +29,7 @@ from reconciler.render.wording import (
     blocked_text,
     check_failed,
     checks_summary,
+    decision_lines,
     drift_text,
     feed_text,
     field_change,
@@ -119,6 +121,10 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
         passed = [v.gate for v in plan.gates if v.passed and not v.overridden]
         if passed:
             yield out(f"{_INDENT}passed: {', '.join(passed)}")
+    if plan.decisions:
+        yield ""
+        yield out(DECISIONS, fg="yellow")
+        yield from (out(f"{_INDENT}{line}") for line in decision_lines(plan.decisions))
     yield from _checks(plan.checks, out)
     yield ""
     if plan.has_changes():

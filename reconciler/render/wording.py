@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconciler.desired.model import Domain, Endpoint
+from reconciler.plan.decisions import FLAGS, Decisions
 from reconciler.plan.document import (
     AllowlistDelta,
     Change,
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from reconciler.plan.evidence import CheckTarget
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+DECISIONS = "Decisions (a saved plan is applied with exactly these):"
+PINS_SHOWN = 20  # --resolve pins named; the JSON plan has every one
 STORE_MATCHES = "The store matches the desired state."
 
 
@@ -193,3 +196,19 @@ def checks_summary(checks: Checks) -> str | None:
 def check_failed(target: CheckTarget) -> str:
     """``live check failed: smtp mail.example.net:587``, said under each affected change."""
     return f"live check failed: {plan_checks.where(target)}"
+
+
+def decision_lines(decisions: Decisions) -> list[str]:
+    """One line per decision the plan was made with (empty: none), e.g. ``gate checks
+    lifted (--allow-unchecked)``, ``--resolve imap.example.com=192.0.2.7``."""
+    lines = [f"gate {gate} lifted ({FLAGS[gate]})" for gate in decisions.lifted]
+    pins = [f"{host}={a}" for host, addresses in decisions.pins.items() for a in addresses]
+    lines += [f"--resolve {pin}" for pin in pins[:PINS_SHOWN]]
+    if len(pins) > PINS_SHOWN:
+        lines.append(f"… and {len(pins) - PINS_SHOWN} more --resolve pins (see the JSON plan)")
+    if decisions.allow_private_targets:
+        lines.append("private targets allowed (--allow-private-targets)")
+    if decisions.ca_file is not None:
+        ca = decisions.ca_file
+        lines.append(f"--ca-file {ca.path} (sha256 {ca.sha256})")
+    return lines

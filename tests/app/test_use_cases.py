@@ -129,19 +129,15 @@ def test_apply_path_applies_then_publishes_and_a_second_run_has_nothing_to_do(
     assert second.published is not None  # published even when there is nothing to apply
 
 
-def test_apply_plan_says_why_its_evidence_is_not_used_before_the_gate_refuses(
+def test_apply_plan_refuses_by_the_gate_the_plan_did_not_lift_and_names_a_new_plan(
     tmp_path: Path, domains: Path, state: str
 ) -> None:
     out = tmp_path / "plan.json"
-    plan(PlanRequest(domains, state_url=state, lifted=UNCHECKED, out=out))
+    plan(PlanRequest(domains, state_url=state, out=out))
     told: list[Recheck] = []
-    with pytest.raises(GateBlocked, match="blocked by gate checks"):
+    with pytest.raises(GateBlocked, match="make the plan again with --allow-unchecked"):
         apply_plan(ApplyPlanRequest(out, "test", state_url=state), told=told.append)
     assert serial(state) == 0
-    applied = apply_plan(
-        ApplyPlanRequest(out, "test", state_url=state, lifted=UNCHECKED), told=told.append
-    )
-    assert applied.serial == 1 and applied.status == EXIT_OK
     assert told == []  # made with --no-checks: nothing to re-check, the gate decides
 
 

@@ -1,0 +1,91 @@
+"""The decisions a plan was made with, recorded in it so that apply honours exactly those.
+
+A reviewer reads a saved plan as the whole truth of what its apply will do: which gates
+the author lifted, and how its live checks reach the servers (``--resolve`` pins,
+private targets, the CA bundle). They are part of the plan's content, so its checksum
+and signature cover them like any other field. Pure: the CA file's identity is computed
+by the caller, and this module never reads it.
+
+Which flags an apply may still be given is judged here (:func:`not_recorded`): only
+those the plan recorded, so that no apply is looser than the plan a person reviewed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The gates that a flag can lift (``plan.gates.OVERRIDES``: a test keeps the two equal).
+LiftableGate = Literal["checks", "mass-change", "downgrade", "delete-with-inboxes"]
+FLAGS: dict[str, str] = {
+    "checks": "--allow-unchecked",
+    "mass-change": "--allow-mass-change",
+    "downgrade": "--allow-downgrade",
+    "delete-with-inboxes": "--allow-delete-with-inboxes",
+}
+
+
+class CaFile(BaseModel):
+    """Which CA bundle verified the certificates: its path as given and the SHA-256 of
+    its bytes (never its content)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(description="The --ca-file path as given (relative to where mailctl ran).")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 of the file's bytes.")
+
+
+class Decisions(BaseModel):
+    """Every decision the plan was made with; ``mailctl apply PLAN`` honours exactly these
+    and refuses an apply-time flag that is not among them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lifted: tuple[LiftableGate, ...] = Field(
+        default=(), description="Gates lifted by their --allow-… flag, sorted."
+    )
+    pins: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="--resolve pins: host name -> addresses used instead of DNS.",
+    )
+    allow_private_targets: bool = Field(
+        default=False, description="Loopback, private and link-local addresses allowed."
+    )
+    ca_file: CaFile | None = Field(default=None, description="The CA bundle of the checks.")
+
+    def __bool__(self) -> bool:
+        return bool(self.lifted or self.pins or self.allow_private_targets or self.ca_file)
+
+
+def recorded(
+    lifted: Collection[str],
+    pins: Mapping[str, Sequence[str]],
+    allow_private: bool,
+    ca_file: CaFile | None,
+) -> Decisions:
+    """The decisions of a plan made with these flags, in canonical (sorted) form."""
+    return Decisions(
+        lifted=tuple(sorted(lifted)),
+        pins={host: tuple(sorted(pins[host])) for host in sorted(pins)},
+        allow_private_targets=allow_private,
+        ca_file=ca_file,
+    )
+
+
+def not_recorded(
+    decisions: Decisions,
+    lifted: Collection[str],
+    pins: Mapping[str, Sequence[str]],
+    allow_private: bool,
+) -> list[str]:
+    """The apply-time flags (as the user would type them) that ``decisions`` does not
+    hold. Repeating a recorded flag is not a new decision; anything else is."""
+    found = [FLAGS.get(gate, gate) for gate in sorted(set(lifted) - set(decisions.lifted))]
+    for host in sorted(pins):
+        if sorted(pins[host]) != sorted(decisions.pins.get(host, ())):
+            found += [f"--resolve {host}={address}" for address in sorted(pins[host])]
+    if allow_private and not decisions.allow_private_targets:
+        found.append("--allow-private-targets")
+    return found

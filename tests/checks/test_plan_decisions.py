@@ -1,0 +1,136 @@
+"""A saved plan's re-check at apply uses the decisions the plan was made with: its
+--resolve pins (fictional host names pinned to 127.0.0.1, where Dovecot and aiosmtpd
+listen), its private-targets setting and its CA file, never the apply's own flags. In
+process, through the ``apply_plan`` use case, against real servers on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.app.apply import ApplyPlanRequest, apply_plan
+from reconciler.app.options import CaFileChanged, CheckOptions
+from reconciler.app.plan import PlanRequest, plan
+from reconciler.app.recheck import Recheck
+from reconciler.plan.evidence import CheckResult
+from reconciler.plan.signing import PlanKey
+from reconciler.store.base import Store
+from reconciler.store.open import open_store
+from tests.checks import servers
+from tests.checks.conftest import Dovecots
+from tests.checks.pki import Pki
+
+KEY = PlanKey(b"plan-and-apply-jobs-share-this-key!")
+PINNED = {"imap.test.example": ["127.0.0.1"], "smtp.test.example": ["127.0.0.1"]}
+
+
+class Recorder:
+    """A progress sink that keeps every endpoint's result."""
+
+    def __init__(self) -> None:
+        self.results: list[CheckResult] = []
+
+    def start(self, total: int) -> None:
+        pass
+
+    def __call__(self, result: CheckResult) -> None:
+        self.results.append(result)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def ca(tmp_path: Path, pki: Pki) -> Path:
+    """A copy of the test CA, so that a test may change it after planning."""
+    path = tmp_path / "ca.pem"
+    path.write_bytes(pki.ca_file.read_bytes())
+    return path
+
+
+def domains(tmp_path: Path, imap_port: int, smtp_port: int) -> Path:
+    path = tmp_path / "domains.yaml"
+    path.write_text(
+        "version: 1\ndomains:\n  shop.example:\n"
+        f"    imap: {{host: imap.test.example, port: {imap_port}, security: ssl}}\n"
+        f"    smtp: {{host: smtp.test.example, port: {smtp_port}, security: starttls}}\n"
+    )
+    return path
+
+
+def planned(tmp_path: Path, store: Store, ca: Path, path: Path, key: PlanKey | None) -> Path:
+    """Saved, made with the pins, private targets and the CA file."""
+    out = tmp_path / "plan.json"
+    reach = CheckOptions(allow_private=True, ca_file=ca, pinned=PINNED, env={}, deadline=10.0)
+    made = plan(PlanRequest(path, checks=reach, key=key, out=out), store=store)
+    assert made.document.checks.status == "passed"
+    assert dict(made.document.decisions.pins) == {h: tuple(a) for h, a in PINNED.items()}
+    return out
+
+
+# What `mailctl apply plan.json` passes with no target flag: nothing pinned, nothing
+# private, the system's CA bundle.
+BARE = CheckOptions(env={}, deadline=10.0)
+
+
+@pytest.mark.parametrize(
+    ("key", "max_age", "why"),
+    [(None, 3600.0, "is not set"), (KEY, 0.0, "--max-check-age 0")],
+    ids=["unsigned", "signed-but-old"],
+)
+def test_the_recheck_at_apply_uses_the_plans_pins_private_targets_and_ca_file(
+    tmp_path: Path,
+    dovecots: Dovecots,
+    pki: Pki,
+    store: Store,
+    ca: Path,
+    key: PlanKey | None,
+    max_age: float,
+    why: str,
+) -> None:
+    with servers.smtp_server(starttls=pki.good) as smtp_port:
+        path = domains(tmp_path, dovecots.good.tls_port, smtp_port)
+        out = planned(tmp_path, store, ca, path, key)
+        seen, told = Recorder(), list[Recheck]()
+        request = ApplyPlanRequest(out, "test", checks=BARE, max_check_age=max_age, key=key)
+        applied = apply_plan(request, store=store, progress=seen, told=told.append)
+    assert why in told[0].reason
+    assert told[0].checks is not None and told[0].checks.status == "passed"
+    assert sorted(r.target.protocol for r in seen.results) == ["imap", "smtp"]
+    assert applied.serial == 1
+    assert store.read().domains["shop.example"].imap.port == dovecots.good.tls_port
+
+
+def test_a_ca_file_that_changed_since_the_plan_refuses_the_recheck(
+    tmp_path: Path, dovecots: Dovecots, pki: Pki, store: Store, ca: Path
+) -> None:
+    with servers.smtp_server(starttls=pki.good) as smtp_port:
+        out = planned(
+            tmp_path, store, ca, domains(tmp_path, dovecots.good.tls_port, smtp_port), None
+        )
+        ca.write_bytes(ca.read_bytes() + b"\n")  # one byte more: another file
+        seen = Recorder()
+        with pytest.raises(CaFileChanged, match=f"the CA file {ca} is not the one the plan"):
+            apply_plan(ApplyPlanRequest(out, "test", checks=BARE), store=store, progress=seen)
+    assert seen.results == []  # refused before any connection
+    assert store.read().lineage is None
+
+
+def test_a_recorded_ca_file_given_again_with_the_same_content_is_no_new_decision(
+    tmp_path: Path, dovecots: Dovecots, pki: Pki, store: Store, ca: Path
+) -> None:
+    with servers.smtp_server(starttls=pki.good) as smtp_port:
+        out = planned(
+            tmp_path, store, ca, domains(tmp_path, dovecots.good.tls_port, smtp_port), None
+        )
+        again = CheckOptions(ca_file=pki.ca_file, pinned=PINNED, env={}, deadline=10.0)
+        applied = apply_plan(ApplyPlanRequest(out, "test", checks=again), store=store)
+    assert applied.serial == 1
