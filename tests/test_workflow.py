@@ -139,11 +139,18 @@ def test_gates_block_with_exit_4_and_name_the_override(
     late = mailctl_offline("apply", str(tmp_path / "p.json"), "--state", state, "--allow-downgrade")
     assert late.returncode == 1
     assert "the saved plan was not made with --allow-downgrade" in late.stderr
+    # Signed with the key both jobs share, the plan's own overrides are honoured.
+    keyed = {"MAILCTL_PLAN_KEY": "a-key-the-plan-and-apply-jobs-share"}
     replanned = mailctl_offline(
-        "plan", str(path), "--state", state, "--allow-downgrade", "--out", str(tmp_path / "p.json")
+        "plan",
+        *(str(path), "--state", state, "--allow-downgrade", "--out", str(tmp_path / "p.json")),
+        env=keyed,
     )
     assert replanned.returncode == 0, replanned.stderr
-    allowed = mailctl_offline("apply", str(tmp_path / "p.json"), "--state", state)
+    unsigned = mailctl_offline("apply", str(tmp_path / "p.json"), "--state", state)
+    assert unsigned.returncode == 1
+    assert "give --allow-downgrade (as the plan shows)" in unsigned.stderr
+    allowed = mailctl_offline("apply", str(tmp_path / "p.json"), "--state", state, env=keyed)
     assert allowed.returncode == 0, allowed.stderr
 
 

@@ -22,7 +22,7 @@ from reconciler.errors import Blocked, MailctlError
 from reconciler.plan import gates, signing
 from reconciler.plan.document import Checks, GateVerdict, PlanDocument, Summary
 from reconciler.plan.recompute import differences, recompute, target_refusals
-from reconciler.plan.signing import PlanKey
+from reconciler.plan.signing import PlanKey, Trust
 from reconciler.plan.status import EXIT_ERROR, EXIT_OK
 from reconciler.store.base import ApplyRequest, HistoryRecord, Store
 
@@ -90,7 +90,8 @@ def apply_plan(
     hears why its own checks were not used (before the gates are judged, so also when
     they refuse). Raises ``NotRecorded`` for a flag the plan was not made with."""
     document = planfile.read(request.plan, request.key)
-    decided = honoured(document.decisions, request.lifted, request.checks)
+    signed = signing.verify(document, request.key) is Trust.SIGNED
+    decided = honoured(document.decisions, request.lifted, request.checks, signed=signed)
     with opened(request.state_url, store) as current:
         if document.store.lineage is not None:  # made against a store: it must be there
             refuse_if_empty(current, current.read())

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.errors import MailctlError
-from reconciler.plan.decisions import CaFile, Decisions, not_recorded, recorded
+from reconciler.plan.decisions import CaFile, Decisions, not_recorded, not_repeated, recorded
 from reconciler.plan.evidence import CheckResult
+from reconciler.plan.signing import PLAN_KEY_ENV
 
 if TYPE_CHECKING:
     from reconciler.allowlist.fetch import FetchOptions
@@ -108,6 +109,11 @@ class NotRecorded(MailctlError):
     """An apply-time flag that the saved plan was not made with (exit 1)."""
 
 
+class NotRepeated(MailctlError):
+    """A decision an unsigned saved plan records that the apply does not repeat (exit 1):
+    anyone can seal such a plan again, so it may not lift a gate on its own."""
+
+
 class CaFileChanged(MailctlError):
     """The plan's CA file is not the one it was made with, or is gone (exit 1)."""
 
@@ -139,16 +145,22 @@ class Honoured:
 
 
 def honoured(
-    decisions: Decisions, lifted: Collection[str], checks: CheckOptions | None
+    decisions: Decisions,
+    lifted: Collection[str],
+    checks: CheckOptions | None,
+    *,
+    signed: bool,
 ) -> Honoured:
     """The plan's ``decisions``, after judging the apply's own flags (``lifted``, and the
     pins, private targets and CA file of ``checks``): raises :class:`NotRecorded` for any
-    the plan does not record (repeating a recorded one is fine). Deadline, pool and the
-    login variables stay the apply's: they decide how long, never whether."""
+    the plan does not record (repeating a recorded one is fine), and, unless the plan is
+    ``signed`` (its signature verified), :class:`NotRepeated` for any recorded decision
+    the apply does not repeat. Deadline, pool and the login variables stay the apply's:
+    they decide how long, never whether."""
     given_pins = checks.pinned if checks is not None else {}
     given_private = checks.allow_private if checks is not None else False
-    problems = not_recorded(decisions, lifted, given_pins, given_private)
     given_ca = checks.ca_file if checks is not None else None
+    problems = not_recorded(decisions, lifted, given_pins, given_private)
     if given_ca is not None and (
         decisions.ca_file is None or ca_identity(given_ca).sha256 != decisions.ca_file.sha256
     ):
@@ -160,6 +172,21 @@ def honoured(
             "whole truth; make the plan again with them (mailctl plan … --out) and apply "
             "that plan"
         )
+    if not signed:
+        missing = not_repeated(
+            decisions,
+            lifted,
+            given_pins if checks is not None else None,
+            given_private,
+            ca_identity(given_ca).sha256 if given_ca is not None else None,
+        )
+        if missing:
+            raise NotRepeated(
+                f"the saved plan is not signed, so the decisions it records count only when "
+                f"this apply repeats them: give {', '.join(missing)} (as the plan shows), or "
+                f"share {PLAN_KEY_ENV} between the plan and apply jobs so that a signed "
+                "plan's decisions are honoured as recorded"
+            )
     if checks is None:
         return Honoured(frozenset(decisions.lifted), None)
     recorded_ca = Path(decisions.ca_file.path) if decisions.ca_file is not None else None

@@ -8,6 +8,9 @@ by the caller, and this module never reads it.
 
 Which flags an apply may still be given is judged here (:func:`not_recorded`): only
 those the plan recorded, so that no apply is looser than the plan a person reviewed.
+The decisions of a plan apply cannot authenticate (unsigned, or no key to verify it)
+count only when the apply repeats them (:func:`not_repeated`): a checksum anyone can
+seal again must not lift a gate or point a re-check at another server.
 """
 
 from __future__ import annotations
@@ -88,4 +91,27 @@ def not_recorded(
             found += [f"--resolve {host}={address}" for address in sorted(pins[host])]
     if allow_private and not decisions.allow_private_targets:
         found.append("--allow-private-targets")
+    return found
+
+
+def not_repeated(
+    decisions: Decisions,
+    lifted: Collection[str],
+    pins: Mapping[str, Sequence[str]] | None,
+    allow_private: bool,
+    ca_sha256: str | None,
+) -> list[str]:
+    """The recorded decisions (as the user would type them) that the apply's own flags
+    do not repeat. ``pins`` None: the apply checks nothing again, so only the gates
+    count; ``ca_sha256``: the SHA-256 of the apply's --ca-file, if any."""
+    found = [FLAGS[gate] for gate in decisions.lifted if gate not in set(lifted)]
+    if pins is None:
+        return found
+    for host, addresses in decisions.pins.items():
+        if sorted(pins.get(host, ())) != sorted(addresses):
+            found += [f"--resolve {host}={address}" for address in addresses]
+    if decisions.allow_private_targets and not allow_private:
+        found.append("--allow-private-targets")
+    if decisions.ca_file is not None and ca_sha256 != decisions.ca_file.sha256:
+        found.append(f"--ca-file {decisions.ca_file.path}")
     return found

@@ -16,7 +16,7 @@ import pytest
 from reconciler.allowlist.fetch import FetchOptions
 from reconciler.app import planfile
 from reconciler.app.apply import ApplyPathRequest, ApplyPlanRequest, apply_path, apply_plan
-from reconciler.app.options import CheckOptions, NotRecorded, Targets
+from reconciler.app.options import CheckOptions, NotRecorded, NotRepeated, Targets
 from reconciler.app.plan import Planned, PlanRequest, plan
 from reconciler.app.rollback import RollbackRequest, rollback
 from reconciler.errors import InputError
@@ -28,7 +28,8 @@ from reconciler.render import plan_github, plan_markdown, plan_text
 from reconciler.store.open import open_store
 from tests.conftest import Run
 
-KEY = PlanKey(b"plan-and-apply-jobs-share-this-key!")
+KEY_TEXT = "plan-and-apply-jobs-share-this-key!"
+KEY = PlanKey(KEY_TEXT.encode())
 NAMES = [f"d{n:02}.example" for n in range(10)]
 LIFTED = frozenset({"checks", "mass-change"})
 
@@ -93,18 +94,37 @@ def saved(
     return out
 
 
-def test_the_gates_a_saved_plan_lifts_stay_lifted_at_apply(tmp_path: Path, state: str) -> None:
-    out = saved(tmp_path, state, lifted=LIFTED)
-    document = planfile.read(out)
+def test_the_gates_a_signed_plan_lifts_stay_lifted_at_apply(tmp_path: Path, state: str) -> None:
+    out = saved(tmp_path, state, lifted=LIFTED, key=KEY)
+    document = planfile.read(out, KEY)
     assert document.decisions.lifted == ("checks", "mass-change")
     assert {v.gate for v in document.gates if v.overridden} == {"checks", "mass-change"}
-    applied = apply_plan(ApplyPlanRequest(out, "test", state_url=state))
+    applied = apply_plan(ApplyPlanRequest(out, "test", state_url=state, key=KEY))
     assert applied.serial == 2
     # The recomputed gates were judged, with the plan's overrides.
     judged = {v.gate: v for v in applied.verdicts}
     assert judged["mass-change"].overridden and "4 of 10" in judged["mass-change"].message
     assert judged["checks"].overridden and judged["downgrade"].passed
     assert stored_hosts(state)["d00.example"] == "imap.new.d00.example"
+
+
+@pytest.mark.parametrize("key", [None, KEY], ids=["unsigned", "no key at apply"])
+def test_an_unverified_plan_lifts_a_gate_only_when_the_apply_repeats_it(
+    tmp_path: Path, state: str, key: PlanKey | None
+) -> None:
+    # Anyone can seal an unsigned plan again, so its recorded overrides are intent that
+    # the apply must repeat; a signed plan's are honoured as recorded (above).
+    out = saved(tmp_path, state, lifted=LIFTED, key=key)
+    before = stored_hosts(state)
+    with pytest.raises(NotRepeated, match="the saved plan is not signed") as refused:
+        apply_plan(ApplyPlanRequest(out, "test", state_url=state))
+    assert "give --allow-unchecked, --allow-mass-change (as the plan shows)" in str(refused.value)
+    assert stored_hosts(state) == before
+    only_one = ApplyPlanRequest(out, "test", state_url=state, lifted=frozenset({"checks"}))
+    with pytest.raises(NotRepeated, match="give --allow-mass-change"):
+        apply_plan(only_one)
+    repeated = apply_plan(ApplyPlanRequest(out, "test", state_url=state, lifted=LIFTED))
+    assert repeated.serial == 2
 
 
 @pytest.mark.parametrize(
@@ -259,13 +279,19 @@ def test_mailctl_applies_a_saved_plan_with_the_gates_it_lifted(
     path = domains_file(tmp_path / "d.yaml", moved=4)
     out = tmp_path / "p.json"
     flags = ("--no-checks", "--allow-unchecked", "--allow-mass-change")
-    made = run_mailctl("plan", str(path), "--state", state, *flags, "--out", str(out))
+    unsigned = run_mailctl("plan", str(path), "--state", state, *flags, "--out", str(out))
+    assert unsigned.returncode == 0, unsigned.stderr
+    refused = run_mailctl("apply", str(out), "--state", state)
+    assert refused.returncode == 1
+    assert "the saved plan is not signed" in refused.stderr
+    keyed = {"MAILCTL_PLAN_KEY": KEY_TEXT}
+    made = run_mailctl("plan", str(path), "--state", state, *flags, "--out", str(out), env=keyed)
     assert made.returncode == 0, made.stderr
     assert "overridden: mass-change" in made.stdout
     assert "gate mass-change lifted (--allow-mass-change)" in made.stdout
-    late = run_mailctl("apply", str(out), "--state", state, "--allow-downgrade")
+    late = run_mailctl("apply", str(out), "--state", state, "--allow-downgrade", env=keyed)
     assert late.returncode == 1
     assert "the saved plan was not made with --allow-downgrade" in late.stderr
-    applied = run_mailctl("apply", str(out), "--state", state)
+    applied = run_mailctl("apply", str(out), "--state", state, env=keyed)
     assert applied.returncode == 0, applied.stderr
     assert "Applied: serial 2 (0 created, 4 updated" in applied.stdout

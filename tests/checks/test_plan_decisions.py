@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.app.apply import ApplyPlanRequest, apply_plan
-from reconciler.app.options import CaFileChanged, CheckOptions
+from reconciler.app.options import CaFileChanged, CheckOptions, NotRepeated
 from reconciler.app.plan import PlanRequest, plan
 from reconciler.app.recheck import Recheck
 from reconciler.plan.evidence import CheckResult
@@ -81,10 +81,15 @@ def planned(tmp_path: Path, store: Store, ca: Path, path: Path, key: PlanKey | N
 BARE = CheckOptions(env={}, deadline=10.0)
 
 
+def repeated(ca: Path) -> CheckOptions:
+    """What the apply passes when it repeats the plan's target flags."""
+    return CheckOptions(allow_private=True, ca_file=ca, pinned=PINNED, env={}, deadline=10.0)
+
+
 @pytest.mark.parametrize(
     ("key", "max_age", "why"),
     [(None, 3600.0, "is not set"), (KEY, 0.0, "--max-check-age 0")],
-    ids=["unsigned", "signed-but-old"],
+    ids=["unsigned-repeated", "signed-but-old"],
 )
 def test_the_recheck_at_apply_uses_the_plans_pins_private_targets_and_ca_file(
     tmp_path: Path,
@@ -96,11 +101,14 @@ def test_the_recheck_at_apply_uses_the_plans_pins_private_targets_and_ca_file(
     max_age: float,
     why: str,
 ) -> None:
+    # A signed plan's decisions are honoured as recorded; an unsigned plan's only when
+    # the apply repeats them.
+    given = BARE if key is not None else repeated(ca)
     with servers.smtp_server(starttls=pki.good) as smtp_port:
         path = domains(tmp_path, dovecots.good.tls_port, smtp_port)
         out = planned(tmp_path, store, ca, path, key)
         seen, told = Recorder(), list[Recheck]()
-        request = ApplyPlanRequest(out, "test", checks=BARE, max_check_age=max_age, key=key)
+        request = ApplyPlanRequest(out, "test", checks=given, max_check_age=max_age, key=key)
         applied = apply_plan(request, store=store, progress=seen, told=told.append)
     assert why in told[0].reason
     assert told[0].checks is not None and told[0].checks.status == "passed"
@@ -109,17 +117,37 @@ def test_the_recheck_at_apply_uses_the_plans_pins_private_targets_and_ca_file(
     assert store.read().domains["shop.example"].imap.port == dovecots.good.tls_port
 
 
+def test_an_unsigned_plan_does_not_point_the_recheck_anywhere_on_its_own(
+    tmp_path: Path, dovecots: Dovecots, pki: Pki, store: Store, ca: Path
+) -> None:
+    # Its pins and private targets could have been written by anyone who can seal the
+    # file again: without the apply repeating them, nothing is connected to.
+    with servers.smtp_server(starttls=pki.good) as smtp_port:
+        out = planned(
+            tmp_path, store, ca, domains(tmp_path, dovecots.good.tls_port, smtp_port), None
+        )
+        seen = Recorder()
+        with pytest.raises(NotRepeated, match="the saved plan is not signed") as refused:
+            apply_plan(ApplyPlanRequest(out, "test", checks=BARE), store=store, progress=seen)
+    message = str(refused.value)
+    assert "--allow-private-targets" in message and f"--ca-file {ca}" in message
+    assert all(f"--resolve {host}=" in message for host in PINNED)
+    assert seen.results == []
+    assert store.read().lineage is None
+
+
 def test_a_ca_file_that_changed_since_the_plan_refuses_the_recheck(
     tmp_path: Path, dovecots: Dovecots, pki: Pki, store: Store, ca: Path
 ) -> None:
     with servers.smtp_server(starttls=pki.good) as smtp_port:
         out = planned(
-            tmp_path, store, ca, domains(tmp_path, dovecots.good.tls_port, smtp_port), None
+            tmp_path, store, ca, domains(tmp_path, dovecots.good.tls_port, smtp_port), KEY
         )
         ca.write_bytes(ca.read_bytes() + b"\n")  # one byte more: another file
         seen = Recorder()
+        request = ApplyPlanRequest(out, "test", checks=BARE, max_check_age=0.0, key=KEY)
         with pytest.raises(CaFileChanged, match=f"the CA file {ca} is not the one the plan"):
-            apply_plan(ApplyPlanRequest(out, "test", checks=BARE), store=store, progress=seen)
+            apply_plan(request, store=store, progress=seen)
     assert seen.results == []  # refused before any connection
     assert store.read().lineage is None
 
@@ -131,6 +159,8 @@ def test_a_recorded_ca_file_given_again_with_the_same_content_is_no_new_decision
         out = planned(
             tmp_path, store, ca, domains(tmp_path, dovecots.good.tls_port, smtp_port), None
         )
-        again = CheckOptions(ca_file=pki.ca_file, pinned=PINNED, env={}, deadline=10.0)
+        again = CheckOptions(
+            allow_private=True, ca_file=pki.ca_file, pinned=PINNED, env={}, deadline=10.0
+        )
         applied = apply_plan(ApplyPlanRequest(out, "test", checks=again), store=store)
     assert applied.serial == 1

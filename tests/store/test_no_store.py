@@ -66,8 +66,11 @@ def test_apply_of_a_saved_plan_against_a_missing_store_names_the_store(tmp_path:
     saved = tmp_path / "p.json"
     plan(PlanRequest(domains, state_url=url, lifted=frozenset({"checks"}), out=saved))
     typo = tmp_path / "typo.db"
+    request = ApplyPlanRequest(
+        saved, "test", state_url=f"sqlite:///{typo}", lifted=frozenset({"checks"})
+    )
     with pytest.raises(NoStore, match=r"no store at sqlite:///.*typo\.db: nothing has been"):
-        apply_plan(ApplyPlanRequest(saved, "test", state_url=f"sqlite:///{typo}"))
+        apply_plan(request)
     assert not typo.exists()
 
 

@@ -37,7 +37,7 @@ def test_every_reader_of_a_missing_store_exits_1(tmp_path: Path, run_mailctl: Ru
         ("inbox", "list"),
         ("allowlist", "--out", str(tmp_path / "fw")),
         ("autoconfig", "export", "--out", str(tmp_path / "www")),
-        ("apply", str(saved)),
+        ("apply", str(saved), "--allow-unchecked"),
     ):
         result = run_mailctl(*command, *state)
         assert (result.returncode, result.stdout) == (1, ""), command
