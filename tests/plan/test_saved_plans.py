@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from reconciler.app import planfile
-from reconciler.app.apply import Applied, GateBlocked, apply_document
+from reconciler.app.apply import Applied, ApplyPlanRequest, GateBlocked, apply_document, apply_plan
+from reconciler.app.options import NotRepeated
 from reconciler.app.plan import PlanRequest
 from reconciler.app.plan import plan as make_plan
 from reconciler.app.recheck import Recheck, recheck
@@ -132,6 +133,27 @@ def test_a_downgrade_with_its_classification_emptied_and_resealed_is_still_gated
     assert fingerprint(store) == before
     # The flag lifts the recomputed gate, as it would for the honest plan.
     assert applied(lying, store, lifted={"checks", "downgrade"}).serial == before[0] + 1
+
+
+@pytest.mark.parametrize(
+    ("lifted", "named"),
+    [(["checks", "downgrade"], "--allow-downgrade"), (["checks"], "--allow-unchecked")],
+)
+def test_a_downgrade_whose_decisions_were_forged_to_lift_its_gate_is_refused(
+    tmp_path: Path, planned: Planner, store: Store, lifted: list[str], named: str
+) -> None:
+    seed(planned, store, yaml_of(("a.example", "ssl", "ssl")))
+    honest = planned(yaml_of(("a.example", "none", "ssl")))
+
+    def lift(data: dict[str, Any]) -> None:
+        data["decisions"]["lifted"] = lifted
+
+    path = saved(tmp_path, forged(honest, lift))
+    before = fingerprint(store)
+    request = ApplyPlanRequest(path, "test", state_url=store.display_url)
+    with pytest.raises(NotRepeated, match=f"the saved plan is not signed.*give.*{named}"):
+        apply_plan(request, store=store)
+    assert fingerprint(store) == before
 
 
 def test_a_mass_change_with_its_summary_rewritten_is_still_gated(
