@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.app.store import applied, opened
-from reconciler.desired.inbox import Address, AddressProblem, parse_address, resolve
+from reconciler.desired import names
+from reconciler.desired.inbox import (
+    Address,
+    AddressProblem,
+    parse_address,
+    resolve,
+    unicode_address,
+)
 from reconciler.desired.model import Domain
 from reconciler.errors import InputError, Location, MailctlError
 from reconciler.plan.status import EXIT_OK
@@ -36,12 +43,21 @@ class ConnectOptions:
     autoconfig: tuple[Path, ...] = ()
 
 
+def _spelled(inbox: Inbox) -> tuple[str, str]:
+    return unicode_address(inbox.address), names.to_unicode(inbox.domain)
+
+
 @dataclass(frozen=True)
 class Connected:
     inbox: Inbox
     domain: Domain  # the settings it inherits now
     new: bool  # False: it was connected already
     status: int = EXIT_OK
+
+    @property
+    def unicode(self) -> tuple[str, str]:
+        """Address and domain with the domain's ``xn--`` labels in Unicode."""
+        return _spelled(self.inbox)
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,11 @@ class ListOptions:
 class Listed:
     inbox: Inbox
     domain: Domain | None  # None: its domain is not configured (deleted)
+
+    @property
+    def unicode(self) -> tuple[str, str]:
+        """Address and domain with the domain's ``xn--`` labels in Unicode."""
+        return _spelled(self.inbox)
 
 
 @dataclass(frozen=True)
@@ -142,11 +163,11 @@ def suggestion(domain: str, sources: tuple[Path, ...]) -> str:
 
 def list_inboxes(options: ListOptions) -> InboxList:
     """Every connected inbox (of one domain) with the domain it resolves to now;
-    NoStore when nothing was applied at ``options.state_url``."""
+    NoStore when nothing was applied at ``options.state_url``. MailctlError when the
+    domain asked for is not configured and no inbox is filed under it (a typo, most
+    likely); the inboxes of a deleted domain are listed, as not configured."""
     only = None
     if options.domain is not None:
-        from reconciler.desired import names
-
         try:
             only = names.normalise_domain(options.domain)
         except names.NameProblem as problem:
@@ -154,6 +175,14 @@ def list_inboxes(options: ListOptions) -> InboxList:
     with applied(options.state_url) as (store, state):
         inboxes = store.inboxes(only)
         domains = state.domains
+        if only is not None and not inboxes and resolve(only, domains) is None:
+            shown = names.to_unicode(only)
+            spelled = only if shown == only else f"{only} ({shown})"
+            raise MailctlError(
+                f"domain {spelled} is not configured: it is not among the "
+                f"{_plural(len(domains), 'domain')} in {store.display_url}, and no inbox "
+                "is filed under it (mailctl show lists the configured domains)"
+            )
     return InboxList(only, tuple(Listed(i, resolve(i.domain, domains)) for i in inboxes))
 
 

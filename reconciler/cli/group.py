@@ -27,6 +27,8 @@ COMMANDS = {
     "autoconfig": "reconciler.cli.autoconfig",
     "import": "reconciler.cli.autoconfig:import_",
     "report": "reconciler.cli.report",  # "import" is a Python keyword
+    "init": "reconciler.cli.tidy",
+    "fmt": "reconciler.cli.tidy",
 }
 
 

@@ -16,14 +16,31 @@ from reconciler.desired.inbox import describe, inherited
 FORMAT = click.Choice(["text", "json"])
 
 
-def _record(entry: app.Listed) -> dict[str, Any]:
-    """An inbox and the settings it resolves to (None: its domain is not configured)."""
+def _record(entry: app.Listed | app.Connected) -> dict[str, Any]:
+    """An inbox and the settings it resolves to (None: its domain is not configured);
+    ``address_unicode``/``domain_unicode`` spell an ``xn--`` domain in Unicode (equal
+    to ``address``/``domain`` when it has none)."""
+    address_unicode, domain_unicode = entry.unicode
     return {
         "address": entry.inbox.address,
+        "address_unicode": address_unicode,
         "domain": entry.inbox.domain,
+        "domain_unicode": domain_unicode,
         "connected_at": entry.inbox.connected_at,
         "settings": inherited(entry.domain) if entry.domain else None,
     }
+
+
+def _spelled(entry: app.Listed | app.Connected) -> tuple[str, str]:
+    """Address and domain as stored, each followed by its Unicode spelling when its
+    domain has ``xn--`` labels: ``bob@xn--bcher-kva.example (bob@bücher.example)``."""
+    address_unicode, domain_unicode = entry.unicode
+    address, domain = entry.inbox.address, entry.inbox.domain
+    if address_unicode != address:
+        address = f"{address} ({address_unicode})"
+    if domain_unicode != domain:
+        domain = f"{domain} ({domain_unicode})"
+    return address, domain
 
 
 @click.group()
@@ -85,11 +102,11 @@ def connect(
     sources = autoconfig_sources or app.autoconfig_from_env(os.environ)
     done = app.connect(app.ConnectOptions(address, state_url, sources))
     if fmt == "json":
-        record = _record(app.Listed(done.inbox, done.domain))
-        click.echo(json.dumps({**record, "new": done.new}, indent=2))
+        click.echo(json.dumps({**_record(done), "new": done.new}, indent=2))
         return
     verb = "Connected" if done.new else "Already connected"
-    click.echo(f"{verb}: {done.inbox.address} (domain {done.inbox.domain}); it inherits:")
+    address, domain = _spelled(done)
+    click.echo(f"{verb}: {address} (domain {domain}); it inherits:")
     for line in describe(done.domain):
         click.echo(f"  {line}")
 
@@ -128,9 +145,8 @@ def list_(only: str | None, fmt: str, state_url: str | None) -> None:
                 f"imap {d.imap.host}:{d.imap.port} {d.imap.security}, "
                 f"smtp {d.smtp.host}:{d.smtp.port} {d.smtp.security}"
             )
-        click.echo(
-            f"{i.inbox.address}  {i.inbox.domain}  {settings}  (connected {i.inbox.connected_at})"
-        )
+        address, domain = _spelled(i)
+        click.echo(f"{address}  {domain}  {settings}  (connected {i.inbox.connected_at})")
     count = plural(len(listed.inboxes), "inbox", "inboxes")
     click.echo(f"{count}.", err=True)
 

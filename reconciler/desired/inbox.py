@@ -149,6 +149,13 @@ def _check_local(local: str, shown: str) -> None:
         )
 
 
+def unicode_address(address: str) -> str:
+    """``address`` (local part as given, domain as A-labels) with its domain in Unicode:
+    ``alice@xn--bcher-kva.example`` reads ``alice@bücher.example``."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}{at}{names.to_unicode(domain)}" if at else names.to_unicode(address)
+
+
 def resolve(domain: str, domains: Mapping[str, Domain]) -> Domain | None:
     """The settings an inbox of ``domain`` inherits right now (None: not configured).
 

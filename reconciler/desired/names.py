@@ -59,6 +59,18 @@ def _to_ascii(name: str, raw: str) -> str:
         ) from None
 
 
+def to_unicode(name: str) -> str:
+    """``name`` (as normalised, A-labels) with its ``xn--`` labels in their Unicode
+    spelling, for people to read next to it; ``name`` itself if it cannot be decoded."""
+    if "xn--" not in name:
+        return name
+    try:
+        decoded: str = idna.decode(name)
+    except (idna.IDNAError, UnicodeError):
+        return name
+    return decoded
+
+
 def normalise_name(raw: str, what: str = "domain") -> str:
     """Return the canonical form of a DNS name, or raise :class:`NameProblem`."""
     if not raw or not raw.strip():

@@ -43,3 +43,25 @@ def test_inbox_connect_list_disconnect(tmp_path: Path, run_mailctl: Run) -> None
     assert bad.returncode == 1
     assert "address 'no-at-sign' has no @" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_inbox_list_of_an_unconfigured_domain_and_an_idna_address(
+    tmp_path: Path, run_mailctl: Run
+) -> None:
+    state = f"sqlite:///{tmp_path / 'state.db'}"
+    path = tmp_path / "domains.yaml"
+    path.write_text(DOMAINS.replace("example.com", "bücher.example"))
+    assert offline("apply", str(path), "--auto-approve", "--state", state).returncode == 0
+    assert run_mailctl("inbox", "connect", "bob@bücher.example", "--state", state).returncode == 0
+    listed = run_mailctl("inbox", "list", "--state", state)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith(
+        "bob@xn--bcher-kva.example (bob@bücher.example)  "
+        "xn--bcher-kva.example (bücher.example)  imap imap.xn--bcher-kva.example:993"
+    ), listed.stdout
+    as_json = json.loads(run_mailctl("inbox", "list", "--format", "json", "--state", state).stdout)
+    assert as_json[0]["address_unicode"] == "bob@bücher.example"
+    missing = run_mailctl("inbox", "list", "--domain", "nothere.test", "--state", state)
+    assert missing.returncode == 1
+    assert missing.stdout == ""
+    assert "domain nothere.test is not configured" in missing.stderr

@@ -66,3 +66,27 @@ def test_the_autoconfig_sources_come_from_the_environment() -> None:
     env = {"MAILCTL_AUTOCONFIG": f"a.xml{os.pathsep}b/"}
     assert inbox.autoconfig_from_env(env) == (Path("a.xml"), Path("b"))
     assert inbox.autoconfig_from_env({}) == ()
+
+
+def test_an_idna_inbox_carries_its_unicode_spelling(tmp_path: Path) -> None:
+    url = seeded(tmp_path, [domain("xn--bcher-kva.example"), domain("example.com")])
+    done = inbox.connect(inbox.ConnectOptions("Bob@Bücher.example", url))
+    assert done.inbox.address == "Bob@xn--bcher-kva.example"
+    assert done.unicode == ("Bob@bücher.example", "bücher.example")
+    inbox.connect(inbox.ConnectOptions("alice@example.com", url))
+    listed = inbox.list_inboxes(inbox.ListOptions(state_url=url)).inboxes
+    assert sorted((i.inbox.address, i.unicode) for i in listed) == [
+        ("Bob@xn--bcher-kva.example", ("Bob@bücher.example", "bücher.example")),
+        ("alice@example.com", ("alice@example.com", "example.com")),
+    ]
+
+
+def test_listing_a_domain_that_is_not_configured_says_so(tmp_path: Path) -> None:
+    url = seeded(tmp_path, [domain("example.com")])
+    with pytest.raises(MailctlError, match=r"domain nothere\.test is not configured") as caught:
+        inbox.list_inboxes(inbox.ListOptions("nothere.test", url))
+    assert "not among the 1 domain in" in str(caught.value)
+    with pytest.raises(MailctlError, match=r"xn--bcher-kva\.example \(bücher\.example\)"):
+        inbox.list_inboxes(inbox.ListOptions("bücher.example", url))
+    # A configured domain without inboxes is simply empty.
+    assert inbox.list_inboxes(inbox.ListOptions("example.com", url)).inboxes == ()
