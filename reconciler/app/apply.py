@@ -14,7 +14,8 @@ from reconciler.app.options import CheckOptions, Progress, honoured
 from reconciler.app.plan import Planned, PlanRequest, made
 from reconciler.app.publish import Publish, Published, publish
 from reconciler.app.recheck import Recheck, judged_on, recheck
-from reconciler.app.refusals import GateBlocked, blocked_by, raced
+from reconciler.app.refusals import GateBlocked as GateBlocked  # part of this API
+from reconciler.app.refusals import blocked_by, raced
 from reconciler.app.store import opened, refuse_if_empty
 from reconciler.app.store_write import store_request
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
