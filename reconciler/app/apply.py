@@ -14,35 +14,23 @@ from reconciler.app.options import CheckOptions, Progress, honoured
 from reconciler.app.plan import Planned, PlanRequest, made
 from reconciler.app.publish import Publish, Published, publish
 from reconciler.app.recheck import Recheck, judged_on, recheck
+from reconciler.app.refusals import GateBlocked as GateBlocked  # part of this API
+from reconciler.app.refusals import blocked_by, raced
 from reconciler.app.store import opened, refuse_if_empty
+from reconciler.app.store_write import store_request
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
-from reconciler.desired.state import StoredState, state_checksum
-from reconciler.errors import Blocked, MailctlError
+from reconciler.desired.state import state_checksum
+from reconciler.errors import MailctlError
 from reconciler.plan import gates, signing
 from reconciler.plan.document import Checks, GateVerdict, PlanDocument, Summary
 from reconciler.plan.recompute import differences, recompute, target_refusals
 from reconciler.plan.signing import PlanKey, Trust
-from reconciler.plan.status import EXIT_ERROR, EXIT_OK
-from reconciler.store.base import ApplyRequest, HistoryRecord, Store
+from reconciler.plan.status import EXIT_ERROR, EXIT_OK, blocking, checks_failed
+from reconciler.store.base import Store
 
 if TYPE_CHECKING:
     from reconciler.allowlist.fetch import FetchOptions
-
-
-class GateBlocked(Blocked):
-    """Apply refused by one or more gates (exit code 4)."""
-
-    def __init__(self, verdicts: Collection[GateVerdict], *, saved: bool = False) -> None:
-        self.verdicts = tuple(verdicts)
-        # A saved plan is applied with the gates it lifts and no others: the way
-        # forward is a new plan, made (and reviewed) with the flag.
-        way = "make the plan again with" if saved else "to apply anyway:"
-        lines = []
-        for verdict in self.verdicts:
-            lift = f"; {way} {verdict.override}" if verdict.override else ""
-            lines.append(f"blocked by gate {verdict.gate}: {verdict.message}{lift}")
-        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -56,6 +44,11 @@ class Applied:
     def status(self) -> int:
         """0: a refusal is raised (:class:`GateBlocked`), never returned."""
         return EXIT_OK
+
+    @property
+    def nothing_applied(self) -> str | None:
+        """Why nothing was applied (None: it was)."""
+        return "no changes" if self.serial is None else None
 
 
 @dataclass(frozen=True)
@@ -157,6 +150,20 @@ class PathApplied:
             return EXIT_OK
         return self.planned.status()
 
+    @property
+    def nothing_applied(self) -> str | None:
+        """Why nothing was applied, in a few words (None: it was)."""
+        if self.applied is not None:
+            return self.applied.nothing_applied
+        document = self.planned.document
+        if self.declined:
+            return "declined at the prompt"
+        if not document.has_changes():
+            return "no changes"
+        if checks_failed(document):
+            return "a live check failed"
+        return blocked_by(blocking(document))
+
 
 def apply_path(
     request: ApplyPathRequest,
@@ -193,6 +200,7 @@ def apply_path(
             lifted=request.lifted,
             lock_timeout=request.lock_timeout,
             fresh_checks=document.checks,  # just run, in this process
+            planned_here=True,
         )
         return PathApplied(planned, _with(applied, publish(current, request.publish)))
 
@@ -212,6 +220,7 @@ def apply_document(
     fresh_checks: Checks | None = None,
     key: PlanKey | None = None,
     saved: bool = False,
+    planned_here: bool = False,
 ) -> Applied:
     """Apply ``document``'s target, deciding nothing from what the plan says about it.
 
@@ -220,7 +229,8 @@ def apply_document(
     is judged on that recomputation, with live inbox counts, and with ``fresh_checks``
     or else the plan's own evidence only when its signature verifies with ``key``
     (raises ``SignatureMismatch`` when a signature does not). One transaction.
-    ``saved``: a refusal names a new plan as the way to lift a gate."""
+    ``saved``: a refusal names a new plan as the way to lift a gate. ``planned_here``:
+    the plan was made by this very run (no saved plan), so a stale store is a race."""
     trust = signing.verify(document, key)
     refusals = target_refusals(document)
     if refusals:
@@ -240,6 +250,8 @@ def apply_document(
             state_checksum(current),
             differences(document, trusted),
         )
+        if planned_here and not stale.passed:
+            stale = raced(document, current)
         verdicts = (
             stale,
             *gates.evaluate(trusted, lifted, gates.GateFacts(inbox_counts=counts, checks=evidence)),
@@ -251,47 +263,7 @@ def apply_document(
         if not trusted.has_changes():
             return Applied(serial=None, verdicts=verdicts, summary=summary)
         return Applied(
-            serial=store.apply(_request(document, trusted, actor, commit)),
+            serial=store.apply(store_request(document, trusted, actor, commit)),
             verdicts=verdicts,
             summary=summary,
         )
-
-
-def _request(
-    document: PlanDocument, trusted: PlanDocument, actor: str, commit: str | None
-) -> ApplyRequest:
-    """The store's write of ``trusted``: the recomputed changes, checked once more by
-    the store against the plan's own reference as it writes."""
-    changes = trusted.changes
-    summary = trusted.summary
-    return ApplyRequest(
-        expected_lineage=document.store.lineage,
-        expected_serial=document.store.serial,
-        expected_checksum=document.store.checksum,
-        creates=[c.after for c in changes if c.action == "create" and c.after],
-        updates=[c.after for c in changes if c.action == "update" and c.after],
-        deletes=[c.domain for c in changes if c.action == "delete"],
-        connection_ranges=trusted.target.connection_ranges,
-        target=StoredState(
-            connection_ranges=trusted.target.connection_ranges,
-            domains={d.name: d for d in trusted.target.domains},
-        ),
-        record=HistoryRecord(
-            actor=actor,
-            commit=commit,
-            plan_checksum=document.checksum,
-            kind="rollback" if document.source.kind == "rollback" else "apply",
-            restored_serial=document.source.rollback_to,
-            changes=[
-                {"action": c.action, "domain": c.domain, "fields": [f.field for f in c.fields]}
-                for c in changes
-            ],
-            summary={
-                "create": summary.create,
-                "update": summary.update,
-                "delete": summary.delete,
-                "ranges_added": summary.ranges_added,
-                "ranges_removed": summary.ranges_removed,
-            },
-        ),
-    )

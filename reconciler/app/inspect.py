@@ -1,14 +1,18 @@
-"""``show``, ``history`` and ``export``: read the store."""
+"""``show``, ``history`` and ``export``: read the store; ``show PLAN``: read a saved plan."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.app import planfile
 from reconciler.app.overwrite import exported_by_mailctl, refuse_foreign
 from reconciler.app.store import applied
 from reconciler.desired.state import StoredState
 from reconciler.errors import MailctlError
+from reconciler.plan import signing
+from reconciler.plan.document import PlanDocument
+from reconciler.plan.signing import PlanKey, Trust
 from reconciler.plan.status import EXIT_OK
 from reconciler.store.base import HistoryEntry
 
@@ -50,6 +54,30 @@ class Exported:
     text: str  # the domains.yaml
     out: Path | None  # where it was written (None: nowhere, the caller shows it)
     status: int = EXIT_OK
+
+
+@dataclass(frozen=True)
+class ShowPlanOptions:
+    """Read the saved plan at ``plan``; with ``key`` its signature, if it has one, must
+    verify."""
+
+    plan: Path
+    key: PlanKey | None = None
+
+
+@dataclass(frozen=True)
+class ShownPlan:
+    document: PlanDocument  # as saved: checksum (and, with the key, signature) verified
+    trust: Trust  # how far its evidence is trusted, as apply would judge it
+    status: int = EXIT_OK  # shown, not judged: its apply is judged again against the store
+
+
+def show_plan(options: ShowPlanOptions) -> ShownPlan:
+    """The saved plan at ``options.plan``, read as apply reads it (``planfile.read``):
+    InputError when it is no plan, is from a newer mailctl, was edited, or is signed and
+    ``options.key`` does not verify it. Opens no store."""
+    document = planfile.read(options.plan, options.key)
+    return ShownPlan(document, signing.verify(document, options.key))
 
 
 def show(options: ReadOptions) -> Shown:

@@ -1,26 +1,56 @@
-"""``mailctl show``, ``mailctl history`` and ``mailctl export``: read the store."""
+"""``mailctl show``, ``mailctl history`` and ``mailctl export``: read the store;
+``mailctl show PLAN.json``: show a saved plan again."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from reconciler.app import inspect as app
+from reconciler.cli.boundary import input_view
 from reconciler.cli.common import plural, state_option
 from reconciler.desired.state import flatten
+from reconciler.plan.signing import PLAN_KEY_ENV, Trust, key_from_env
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
+SHOW_FORMAT = click.Choice(["text", "json", "yaml", "markdown", "github"])
+PLAN_ONLY = ("markdown", "github")
 SHOWN_RANGES = 10  # a feed may bring thousands; the text view is for a person
 
 
 @click.command()
-@click.option("--format", "fmt", type=READ_FORMAT, default="text", show_default=True)
+@click.argument("plan", metavar="[PLAN.json]", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=SHOW_FORMAT,
+    default="text",
+    show_default=True,
+    help="The stored state: text, json or yaml. A saved plan: text, markdown, json or "
+    "github, as mailctl plan shows it.",
+)
 @state_option
-def show(fmt: str, state_url: str | None) -> None:
-    """Show the stored state: lineage, serial, connection ranges and every domain."""
+def show(plan: Path | None, fmt: str, state_url: str | None) -> None:
+    """Show the stored state: lineage, serial, connection ranges and every domain.
+
+    Given PLAN.json (a plan saved with mailctl plan --out), show that plan again,
+    exactly as plan showed it, without opening the store. It is read as apply reads it:
+    refused if it was edited, or (with $MAILCTL_PLAN_KEY) signed with another key.
+
+    \b
+    Examples:
+      mailctl show
+      mailctl show plan.json --format markdown > comment.md
+    """
+    if plan is not None:
+        _show_plan(plan, fmt, state_url)
+        return
+    if fmt in PLAN_ONLY:
+        raise click.UsageError(f"--format {fmt} shows a saved plan: mailctl show PLAN.json")
     result = app.show(app.ReadOptions(state_url))
     state, counts, where = result.state, result.inboxes, result.where
     if fmt == "yaml":
@@ -63,6 +93,29 @@ def show(fmt: str, state_url: str | None) -> None:
             + (f" [{', '.join(flags)}]" if flags else "")
             + f", {plural(counts.get(name, 0), 'inbox')}".replace("inboxs", "inboxes")
         )
+
+
+def _show_plan(plan: Path, fmt: str, state_url: str | None) -> None:
+    """The saved plan in ``fmt``, rendered as plan renders it; how far apply will trust
+    its checks on standard error."""
+    from reconciler.cli.plan_views import render
+
+    if fmt == "yaml":
+        raise click.UsageError("a saved plan is shown as text, markdown, json or github")
+    if state_url is not None:
+        raise click.UsageError("--state reads the store; a saved plan is shown from its file")
+    input_view(fmt, plan)
+    shown = app.show_plan(app.ShowPlanOptions(plan, key_from_env(os.environ)))
+    click.echo(render(shown.document, fmt), nl=False)
+    click.echo(_trusted(shown), err=True)
+
+
+def _trusted(shown: app.ShownPlan) -> str:
+    if shown.trust is Trust.SIGNED:
+        return f"Signature verified with ${PLAN_KEY_ENV}: apply uses its live checks while fresh."
+    if shown.document.signature is not None:
+        return f"Signed, but not verified: ${PLAN_KEY_ENV} is not set here."
+    return "Not signed: apply checks the changed endpoints again."
 
 
 @click.command()

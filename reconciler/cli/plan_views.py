@@ -82,16 +82,24 @@ def told(again: Recheck) -> None:
 
 
 def say_applied(applied: Applied) -> None:
-    if applied.serial is None:
-        click.echo("No changes to apply.")
-    else:
-        summary = applied.summary
-        ranges = plural(summary.ranges_added + summary.ranges_removed, "range change")
-        click.echo(
-            f"Applied: serial {applied.serial} ({summary.create} created, "
-            f"{summary.update} updated, {summary.delete} deleted, {ranges})."
-        )
+    """What the apply stored, or (last) that it stored nothing and why."""
+    if applied.nothing_applied is not None:
+        say_published(applied.published)
+        say_nothing_applied(applied.nothing_applied)
+        return
+    summary = applied.summary
+    ranges = plural(summary.ranges_added + summary.ranges_removed, "range change")
+    click.echo(
+        f"Applied: serial {applied.serial} ({summary.create} created, "
+        f"{summary.update} updated, {summary.delete} deleted, {ranges})."
+    )
     say_published(applied.published)
+
+
+def say_nothing_applied(why: str, *, refused: bool = False) -> None:
+    """The one closing line of an apply that stored nothing: on standard error when it
+    was refused or declined, with the output otherwise."""
+    click.echo(f"Nothing applied: {why}.", err=refused)
 
 
 def say_published(published: Published | None) -> None:

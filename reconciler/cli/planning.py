@@ -23,7 +23,15 @@ from reconciler.cli.common import (
     lock_timeout_option,
     state_option,
 )
-from reconciler.cli.plan_views import Review, render, saved, say_applied, say_published, told
+from reconciler.cli.plan_views import (
+    Review,
+    render,
+    saved,
+    say_applied,
+    say_nothing_applied,
+    say_published,
+    told,
+)
 from reconciler.cli.progress import CheckProgress
 from reconciler.plan.signing import key_from_env
 
@@ -208,12 +216,11 @@ def apply(
     )
     with CheckProgress() as progress:
         result = applying.apply_path(asked, Review(auto_approve), progress=progress)
-    if result.declined:
-        click.echo("Nothing applied.", err=True)
-    elif result.applied is not None:
+    if result.applied is not None:
         say_applied(result.applied)
-    else:
+    elif result.nothing_applied is not None:
         say_published(result.published)
+        say_nothing_applied(result.nothing_applied, refused=result.status != 0)
     sys.exit(result.status)
 
 

@@ -1,0 +1,48 @@
+"""What apply asks the store to write: the recomputed changes of a plan, with the
+history record that names who applied it and from which plan."""
+
+from __future__ import annotations
+
+from reconciler.desired.state import StoredState
+from reconciler.plan.document import PlanDocument
+from reconciler.store.base import ApplyRequest, HistoryRecord
+
+
+def store_request(
+    document: PlanDocument, trusted: PlanDocument, actor: str, commit: str | None
+) -> ApplyRequest:
+    """The store's write of ``trusted``: the recomputed changes, checked once more by
+    the store against the plan's own reference as it writes."""
+    changes = trusted.changes
+    summary = trusted.summary
+    return ApplyRequest(
+        expected_lineage=document.store.lineage,
+        expected_serial=document.store.serial,
+        expected_checksum=document.store.checksum,
+        creates=[c.after for c in changes if c.action == "create" and c.after],
+        updates=[c.after for c in changes if c.action == "update" and c.after],
+        deletes=[c.domain for c in changes if c.action == "delete"],
+        connection_ranges=trusted.target.connection_ranges,
+        target=StoredState(
+            connection_ranges=trusted.target.connection_ranges,
+            domains={d.name: d for d in trusted.target.domains},
+        ),
+        record=HistoryRecord(
+            actor=actor,
+            commit=commit,
+            plan_checksum=document.checksum,
+            kind="rollback" if document.source.kind == "rollback" else "apply",
+            restored_serial=document.source.rollback_to,
+            changes=[
+                {"action": c.action, "domain": c.domain, "fields": [f.field for f in c.fields]}
+                for c in changes
+            ],
+            summary={
+                "create": summary.create,
+                "update": summary.update,
+                "delete": summary.delete,
+                "ranges_added": summary.ranges_added,
+                "ranges_removed": summary.ranges_removed,
+            },
+        ),
+    )
