@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.app import planfile
-from reconciler.app.options import CheckOptions, Progress, honoured
+from reconciler.app.options import NO_THRESHOLDS, CheckOptions, Progress, Thresholds, honoured
 from reconciler.app.plan import Planned, PlanRequest, made
 from reconciler.app.publish import Publish, Published, publish
 from reconciler.app.recheck import Recheck, judged_on, recheck
@@ -57,8 +57,8 @@ class ApplyPlanRequest:
     ``commit``. Its live checks count only when signed with ``key`` and at most
     ``max_check_age`` seconds old; else the changed endpoints are checked again with
     ``checks`` (None: not checked, and the checks gate decides). The plan's recorded
-    decisions rule: its lifted gates, pins, private targets and CA file; ``lifted`` and
-    the targets of ``checks`` may only repeat them (``options.honoured``)."""
+    decisions rule: its lifted gates, pins, private targets, CA file and thresholds;
+    ``lifted``, the targets of ``checks`` and ``thresholds`` may only repeat them."""
 
     plan: Path
     actor: str
@@ -68,6 +68,7 @@ class ApplyPlanRequest:
     lock_timeout: float = 5.0
     checks: CheckOptions | None = None
     max_check_age: float = 3600.0
+    thresholds: Thresholds = NO_THRESHOLDS
     key: PlanKey | None = None
     publish: Publish | None = None
 
@@ -84,7 +85,7 @@ def apply_plan(
     they refuse). Raises ``NotRecorded`` for a flag the plan was not made with."""
     document = planfile.read(request.plan, request.key)
     signed = signing.verify(document, request.key) is Trust.SIGNED
-    decided = honoured(document.decisions, request.lifted, request.checks, signed=signed)
+    decided = honoured(document.decisions, request, signed=signed)
     with opened(request.state_url, store) as current:
         if document.store.lineage is not None:  # made against a store: it must be there
             refuse_if_empty(current, current.read())
@@ -118,6 +119,7 @@ class ApplyPathRequest:
     lock_timeout: float = 5.0
     checks: CheckOptions | None = None
     fetch: FetchOptions | None = None
+    thresholds: Thresholds = NO_THRESHOLDS
     credentials: CredentialPolicy = DEFAULT_CREDENTIALS
     publish: Publish | None = None
 
@@ -180,6 +182,7 @@ def apply_path(
         lifted=request.lifted,
         checks=request.checks,
         fetch=request.fetch,
+        thresholds=request.thresholds,
         credentials=request.credentials,
     )
     with opened(request.state_url, store) as current:

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.errors import MailctlError
-from reconciler.plan.decisions import CaFile, Decisions, not_recorded, not_repeated, recorded
+from reconciler.plan.decisions import (
+    DEFAULT_MASS_CHANGE,
+    CaFile,
+    Decisions,
+    MassChange,
+    not_recorded,
+    not_repeated,
+    recorded,
+)
 from reconciler.plan.evidence import CheckResult
 from reconciler.plan.signing import PLAN_KEY_ENV
 
@@ -127,13 +135,49 @@ def ca_identity(path: Path) -> CaFile:
     return CaFile(path=str(path), sha256=digest)
 
 
-def decided(lifted: Collection[str], reaching: Reaching | None) -> Decisions:
-    """The decisions of a plan made with the gates ``lifted`` and reaching servers and
-    feeds as ``reaching`` says (None: with none of its flags)."""
+@dataclass(frozen=True)
+class Thresholds:
+    """The mass-change thresholds the user gave (``--mass-change-percent``,
+    ``--mass-change-floor`` or their variables); None: not given."""
+
+    percent: int | None = None
+    floor: int | None = None
+
+    def resolved(self) -> MassChange:
+        """The thresholds given, the defaults for those not given."""
+        return MassChange(
+            percent=DEFAULT_MASS_CHANGE.percent if self.percent is None else self.percent,
+            floor=DEFAULT_MASS_CHANGE.floor if self.floor is None else self.floor,
+        )
+
+
+NO_THRESHOLDS = Thresholds()
+
+
+def decided(
+    lifted: Collection[str], reaching: Reaching | None, thresholds: Thresholds = NO_THRESHOLDS
+) -> Decisions:
+    """The decisions of a plan made with the gates ``lifted``, reaching servers and
+    feeds as ``reaching`` says (None: with none of its flags), and the mass-change
+    ``thresholds``."""
+    limits = thresholds.resolved()
     if reaching is None:
-        return recorded(lifted, {}, False, None)
+        return recorded(lifted, {}, False, None, limits)
     ca = ca_identity(reaching.ca_file) if reaching.ca_file is not None else None
-    return recorded(lifted, reaching.pinned, reaching.allow_private, ca)
+    return recorded(lifted, reaching.pinned, reaching.allow_private, ca, limits)
+
+
+class Asked(Protocol):
+    """The flags an apply of a saved plan was given (``ApplyPlanRequest``)."""
+
+    @property
+    def lifted(self) -> frozenset[str]: ...
+
+    @property
+    def checks(self) -> CheckOptions | None: ...
+
+    @property
+    def thresholds(self) -> Thresholds: ...
 
 
 @dataclass(frozen=True)
@@ -144,23 +188,22 @@ class Honoured:
     checks: CheckOptions | None  # for a re-check; None: --no-checks at apply
 
 
-def honoured(
-    decisions: Decisions,
-    lifted: Collection[str],
-    checks: CheckOptions | None,
-    *,
-    signed: bool,
-) -> Honoured:
-    """The plan's ``decisions``, after judging the apply's own flags (``lifted``, and the
-    pins, private targets and CA file of ``checks``): raises :class:`NotRecorded` for any
-    the plan does not record (repeating a recorded one is fine), and, unless the plan is
-    ``signed`` (its signature verified), :class:`NotRepeated` for any recorded decision
-    the apply does not repeat. Deadline, pool and the login variables stay the apply's:
-    they decide how long, never whether."""
+def honoured(decisions: Decisions, asked: Asked, *, signed: bool) -> Honoured:
+    """The plan's ``decisions``, after judging the apply's own flags (``asked``: gates
+    lifted, the pins, private targets and CA file of its checks, mass-change
+    thresholds): raises :class:`NotRecorded` for any the plan does not record
+    (repeating a recorded one is fine), and, unless the plan is ``signed`` (its
+    signature verified), :class:`NotRepeated` for any recorded decision the apply does
+    not repeat (thresholds only when looser than the defaults). The gates are then
+    judged with the plan's recorded thresholds. Deadline, pool and the login variables
+    stay the apply's: they decide how long, never whether."""
+    lifted, checks, given = asked.lifted, asked.checks, asked.thresholds
     given_pins = checks.pinned if checks is not None else {}
     given_private = checks.allow_private if checks is not None else False
     given_ca = checks.ca_file if checks is not None else None
-    problems = not_recorded(decisions, lifted, given_pins, given_private)
+    problems = not_recorded(
+        decisions, lifted, given_pins, given_private, given.percent, given.floor
+    )
     if given_ca is not None and (
         decisions.ca_file is None or ca_identity(given_ca).sha256 != decisions.ca_file.sha256
     ):
@@ -179,6 +222,8 @@ def honoured(
             given_pins if checks is not None else None,
             given_private,
             ca_identity(given_ca).sha256 if given_ca is not None else None,
+            given.percent,
+            given.floor,
         )
         if missing:
             raise NotRepeated(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from reconciler import __version__
 from reconciler.app import planfile
 from reconciler.app.check import check_changes
-from reconciler.app.options import CheckOptions, Progress, decided
+from reconciler.app.options import NO_THRESHOLDS, CheckOptions, Progress, Thresholds, decided
 from reconciler.app.store import opened
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
@@ -33,7 +33,8 @@ class PlanRequest:
 
     ``lifted``: the gates the user overrides. ``checks=None``: the live checks are
     skipped, and the plan records it. The lifted gates and how ``checks`` (else
-    ``fetch``) reach servers are recorded as the plan's decisions. ``credentials``:
+    ``fetch``) reach servers, and the mass-change ``thresholds``, are recorded as the
+    plan's decisions. ``credentials``:
     the variables a domain may name for its login. ``key``: sign the plan with it.
     ``out``: also save the plan there.
     """
@@ -43,6 +44,7 @@ class PlanRequest:
     lifted: frozenset[str] = frozenset()
     checks: CheckOptions | None = None
     fetch: FetchOptions | None = None
+    thresholds: Thresholds = NO_THRESHOLDS
     credentials: CredentialPolicy = DEFAULT_CREDENTIALS
     key: PlanKey | None = None
     out: Path | None = None
@@ -80,7 +82,7 @@ def made(request: PlanRequest, store: Store, progress: Progress | None = None) -
     # Imported here: reading feeds needs TLS and HTTP only when a domains file has feeds.
     from reconciler.app.feeds import feeds_read
 
-    decisions = decided(request.lifted, request.checks or request.fetch)
+    decisions = decided(request.lifted, request.checks or request.fetch, request.thresholds)
     loaded = load(request.path, request.credentials)
     desired, feeds = feeds_read(loaded.desired, request.fetch)
     stored = store.read()
@@ -109,11 +111,11 @@ def with_evidence(
     key: PlanKey | None,
 ) -> PlanDocument:
     """``document`` with the live checks of its changes (or their skipping, when
-    ``options`` is None), its gates judged on them with the gates ``decisions`` lift,
-    and ``decisions`` recorded; sealed with ``key``."""
+    ``options`` is None), ``decisions`` recorded, and its gates judged on them with the
+    gates ``decisions`` lift and its thresholds; sealed with ``key``."""
     if options is None:
         evidence = skipped("--no-checks")
     else:
         evidence = check_changes(document, options, progress)
-    checked = with_checks(document, evidence, decisions.lifted)
-    return planfile.sealed(checked.model_copy(update={"decisions": decisions}).sealed(), key)
+    decided = document.model_copy(update={"decisions": decisions})
+    return planfile.sealed(with_checks(decided, evidence, decisions.lifted), key)

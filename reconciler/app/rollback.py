@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reconciler import __version__
 from reconciler.app import planfile
-from reconciler.app.options import CheckOptions, Progress, decided
+from reconciler.app.options import NO_THRESHOLDS, CheckOptions, Progress, Thresholds, decided
 from reconciler.app.plan import Planned, with_evidence
 from reconciler.app.store import opened
 from reconciler.plan.builder import build_plan
@@ -27,6 +27,7 @@ class RollbackRequest:
     state_url: str | None = None
     lifted: frozenset[str] = frozenset()
     checks: CheckOptions | None = None
+    thresholds: Thresholds = NO_THRESHOLDS
     key: PlanKey | None = None
     out: Path | None = None
 
@@ -37,7 +38,7 @@ def rollback(
     """A plan that restores the state recorded at ``request.serial``, checked (and
     signed) like any plan: an ordinary plan for apply, with the same stale check and
     gates."""
-    decisions = decided(request.lifted, request.checks)
+    decisions = decided(request.lifted, request.checks, request.thresholds)
     with opened(request.state_url, store) as current:
         target = current.revision(request.serial)
         document = build_plan(

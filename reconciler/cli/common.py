@@ -68,8 +68,10 @@ def lock_timeout_option(func: F) -> F:
 
 
 def gate_options(func: F) -> F:
-    """One --allow-… flag per gate that has an override; the command receives the gates
-    they lift as ``lifted: frozenset[str]``."""
+    """One --allow-… flag per gate that has an override, and the mass-change gate's
+    thresholds; the command receives the gates they lift as ``lifted: frozenset[str]``
+    and the thresholds as ``thresholds: Thresholds``."""
+    from reconciler.app.options import Thresholds
     from reconciler.plan.gates import OVERRIDES
 
     names = {gate: f"lift_{gate.replace('-', '_')}" for gate in OVERRIDES}
@@ -77,8 +79,27 @@ def gate_options(func: F) -> F:
     @functools.wraps(func)
     def command(*args: Any, **params: Any) -> Any:
         lifted = frozenset(gate for gate, name in names.items() if params.pop(name))
-        return func(*args, lifted=lifted, **params)
+        thresholds = Thresholds(params.pop("mass_change_percent"), params.pop("mass_change_floor"))
+        return func(*args, lifted=lifted, thresholds=thresholds, **params)
 
+    command = click.option(
+        "--mass-change-floor",
+        type=click.IntRange(min=0),
+        envvar="MAILCTL_MASS_CHANGE_FLOOR",
+        metavar="DOMAINS",
+        help="Judge the mass-change gate only from this many stored domains on (default "
+        "10; below it the share means little). Recorded in the plan. Also: "
+        "MAILCTL_MASS_CHANGE_FLOOR.",
+    )(command)
+    command = click.option(
+        "--mass-change-percent",
+        type=click.IntRange(min=0, max=100),
+        envvar="MAILCTL_MASS_CHANGE_PERCENT",
+        metavar="PERCENT",
+        help="Block when more than this share of the stored domains is changed or deleted "
+        "(default 30). Recorded in the plan; a saved plan's apply may only repeat it. "
+        "Also: MAILCTL_MASS_CHANGE_PERCENT.",
+    )(command)
     for gate, flag in sorted(OVERRIDES.items(), reverse=True):
         command = click.option(
             flag, names[gate], is_flag=True, help=f"Apply even though the {gate} gate blocks."

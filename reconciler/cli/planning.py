@@ -36,7 +36,7 @@ from reconciler.cli.progress import CheckProgress
 from reconciler.plan.signing import key_from_env
 
 if TYPE_CHECKING:
-    from reconciler.app.options import CheckOptions, Targets
+    from reconciler.app.options import CheckOptions, Targets, Thresholds
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
 
@@ -80,6 +80,7 @@ def plan(
     checks: CheckOptions | None,
     targets: Targets,
     lifted: frozenset[str],
+    thresholds: Thresholds,
 ) -> None:
     """Show what applying the domains file (or folder) at PATH would change.
 
@@ -87,9 +88,9 @@ def plan(
     create or change is checked live (DNS, TCP, TLS and certificate, greeting,
     capabilities, optional login); the evidence goes into the plan. Exits 3 if a check
     failed, 4 if a gate would block the apply (naming the flag that lifts it). The
-    gates lifted and the --resolve pins, private targets and CA file are recorded in
-    the plan: its apply honours exactly those. With $MAILCTL_PLAN_KEY set, the plan
-    is signed, so that apply can trust its checks.
+    gates lifted, the --resolve pins, private targets, CA file and mass-change
+    thresholds are recorded in the plan: its apply honours exactly those. With
+    $MAILCTL_PLAN_KEY set, the plan is signed, so that apply can trust its checks.
 
     \b
     Examples:
@@ -105,6 +106,7 @@ def plan(
         path=path,
         state_url=state_url,
         lifted=lifted,
+        thresholds=thresholds,
         checks=checks,
         fetch=targets.fetch(timeout=feed_timeout),
         credentials=credential_policy(),
@@ -157,6 +159,7 @@ def apply(
     checks: CheckOptions | None,
     targets: Targets,
     lifted: frozenset[str],
+    thresholds: Thresholds,
 ) -> None:
     """Apply a saved plan (a .json file from mailctl plan --out), or plan and apply PATH.
 
@@ -167,7 +170,7 @@ def apply(
     only when the plan is signed with $MAILCTL_PLAN_KEY (a plan signed with another
     key is refused); otherwise the changed endpoints are checked again. A saved plan
     is applied with the decisions it records (lifted gates, --resolve pins, private
-    targets, CA file) and only those: an --allow-… or target flag it does not record
+    targets, CA file, mass-change thresholds) and only those: a flag it does not record
     is refused (plan again with it). Given a domains file or folder, mailctl plans,
     shows the plan and asks before applying (--auto-approve when there is no
     terminal). All changes land in one transaction, with a history
@@ -191,6 +194,7 @@ def apply(
             commit=commit,
             state_url=state_url,
             lifted=lifted,
+            thresholds=thresholds,
             lock_timeout=lock_timeout,
             checks=checks,
             max_check_age=max_check_age,
@@ -208,6 +212,7 @@ def apply(
         commit=commit,
         state_url=state_url,
         lifted=lifted,
+        thresholds=thresholds,
         lock_timeout=lock_timeout,
         checks=checks,
         fetch=targets.fetch(timeout=feed_timeout),
@@ -246,6 +251,7 @@ def rollback(
     checks: CheckOptions | None,
     targets: Targets,
     lifted: frozenset[str],
+    thresholds: Thresholds,
 ) -> None:
     """Plan a return to the state recorded at SERIAL.
 
@@ -263,6 +269,7 @@ def rollback(
         serial=serial,
         state_url=state_url,
         lifted=lifted,
+        thresholds=thresholds,
         checks=checks,
         key=key_from_env(os.environ),
         out=out,

@@ -137,6 +137,9 @@ class GateVerdict(_Frozen):
     message: str
     override: str | None = Field(default=None, description="The flag that lifts this gate.")
     overridden: bool = Field(default=False, description="Passed only because of its override.")
+    judged: bool = Field(
+        default=True, description="False: too little to judge (passed, but not on its measure)."
+    )
 
 
 class StoreRef(_Frozen):

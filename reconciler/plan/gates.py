@@ -17,11 +17,6 @@ from reconciler.plan.checking import unproven
 from reconciler.plan.decisions import FLAGS
 from reconciler.plan.document import Checks, GateVerdict, PlanDocument
 
-MASS_CHANGE_SHARE = 0.30
-# Below this many stored domains the share is meaningless (1 of 3 is 33%); the same
-# floor octoDNS uses for its update/delete safety thresholds.
-MASS_CHANGE_MIN_STORED = 10
-
 # One table with the decisions a plan records, so every lifted gate can be recorded.
 OVERRIDES = FLAGS
 
@@ -48,13 +43,27 @@ def _verdict(gate: str, blocked: bool, message: str, lifted: Collection[str]) ->
 
 
 def mass_change(plan: PlanDocument, lifted: Collection[str]) -> GateVerdict:
+    """Blocks when more than the plan's recorded share of the stored domains is changed
+    or deleted (``plan.decisions.limits``: the defaults unless the plan was made with
+    other thresholds). Below the floor the share means nothing (1 of 3 is 33%), so the
+    gate does not judge, and says so rather than "passed"."""
+    limits = plan.decisions.limits
     stored = plan.summary.stored
     touched = plan.summary.update + plan.summary.delete
+    if stored < limits.floor:
+        return GateVerdict(
+            gate="mass-change",
+            passed=True,
+            judged=False,
+            message=f"not judged: fewer than {limits.floor} stored domains "
+            f"({touched} of {stored} changed or deleted)",
+            override=OVERRIDES["mass-change"],
+        )
     share = touched / stored if stored else 0.0
-    blocked = stored >= MASS_CHANGE_MIN_STORED and share > MASS_CHANGE_SHARE
+    blocked = touched * 100 > limits.percent * stored  # integers: 3 of 10 is not over 30%
     message = (
         f"{touched} of {stored} stored domains changed or deleted ({share:.0%}; "
-        f"the limit is {MASS_CHANGE_SHARE:.0%})"
+        f"the limit is {limits.percent}%)"
     )
     return _verdict("mass-change", blocked, message, lifted)
 

@@ -26,12 +26,14 @@ def recompute(
 ) -> PlanDocument:
     """The plan that turns ``current`` into ``plan``'s target, assembled as ``mailctl
     plan`` assembles one (changes, classification, summary; no drift, gate verdicts,
-    checks, signature or checksum)."""
+    checks, signature or checksum). The plan's decisions are carried over, so that the
+    gates are judged with its recorded thresholds: apply judges those decisions before
+    (``app.options.honoured``), as it does the gates they lift."""
     target = Desired(
         connection_ranges=plan.target.connection_ranges,
         domains={d.name: d for d in plan.target.domains},
     )
-    return assemble(
+    recomputed = assemble(
         target=target,
         stored=current,
         source=plan.source,
@@ -39,6 +41,7 @@ def recompute(
         inbox_counts=inbox_counts,
         store_exists=plan.store.exists,
     )
+    return recomputed.model_copy(update={"decisions": plan.decisions})
 
 
 def _written(change: Change) -> tuple[object, ...]:

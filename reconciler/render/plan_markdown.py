@@ -168,6 +168,8 @@ def _head(plan: PlanDocument) -> str:
 
 def _gate_row(verdict: GateVerdict) -> str:
     mark = "⚠️" if verdict.overridden else "✅" if verdict.passed else "⛔"
+    if not verdict.judged:
+        mark = "⚪"  # passed, but too little to judge on: no tick that reads "fine"
     override = code(verdict.override) if verdict.override else "none"
     return f"| {mark} | {code(verdict.gate)} | {clipped(verdict.message)} | {override} |"
 

@@ -118,7 +118,9 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
         yield from (out(_INDENT + blocked_text(v), fg="red", bold=True) for v in blocked)
         lifted = [v for v in plan.gates if v.overridden]
         yield from (out(f"{_INDENT}overridden: {v.gate}: {v.message}", fg="yellow") for v in lifted)
-        passed = [v.gate for v in plan.gates if v.passed and not v.overridden]
+        unjudged = [v for v in plan.gates if not v.judged]
+        yield from (out(f"{_INDENT}{v.gate}: {v.message}") for v in unjudged)
+        passed = [v.gate for v in plan.gates if v.passed and v.judged and not v.overridden]
         if passed:
             yield out(f"{_INDENT}passed: {', '.join(passed)}")
     if plan.decisions:

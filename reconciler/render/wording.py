@@ -211,4 +211,10 @@ def decision_lines(decisions: Decisions) -> list[str]:
     if decisions.ca_file is not None:
         ca = decisions.ca_file
         lines.append(f"--ca-file {ca.path} (sha256 {ca.sha256})")
+    if decisions.mass_change is not None:
+        limits = decisions.mass_change
+        lines.append(
+            f"mass-change limit {limits.percent}%, judged from {limits.floor} stored domains "
+            f"(--mass-change-percent {limits.percent} --mass-change-floor {limits.floor})"
+        )
     return lines

@@ -181,6 +181,7 @@ def test_the_plan_records_every_decision_and_only_the_ca_files_identity(
         "pins": {"imap.d00.example": ["192.0.2.7"]},
         "allow_private_targets": True,
         "ca_file": {"path": str(ca), "sha256": hashlib.sha256(ca.read_bytes()).hexdigest()},
+        "mass_change": None,  # the default thresholds decide nothing
     }
     assert "not read as a certificate" not in out.read_text()
 
