@@ -11,7 +11,7 @@ import pytest
 
 from tests.cli_support import OFFLINE, mailctl
 from tests.conftest import Run
-from tests.thresholds_support import domains_file
+from tests.ten_domains_support import domains_file
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from reconciler.app.rollback import RollbackRequest, rollback
 from reconciler.errors import InputError
 from reconciler.plan.decisions import MassChange
 from reconciler.render import plan_markdown, plan_text
-from tests.thresholds_support import KEY, Yes, domains_file, stored_hosts
+from tests.ten_domains_support import KEY, Yes, domains_file, stored_hosts
 
 UNCHECKED = frozenset({"checks"})
 

@@ -17,7 +17,7 @@ from reconciler.allowlist.fetch import FetchOptions
 from reconciler.app import planfile
 from reconciler.app.apply import ApplyPathRequest, ApplyPlanRequest, apply_path, apply_plan
 from reconciler.app.options import CheckOptions, NotRecorded, NotRepeated, Targets
-from reconciler.app.plan import Planned, PlanRequest, plan
+from reconciler.app.plan import PlanRequest, plan
 from reconciler.app.rollback import RollbackRequest, rollback
 from reconciler.errors import InputError
 from reconciler.plan import gates
@@ -25,32 +25,10 @@ from reconciler.plan.decisions import FLAGS, Decisions, LiftableGate
 from reconciler.plan.document import PlanDocument
 from reconciler.plan.signing import PlanKey
 from reconciler.render import plan_github, plan_markdown, plan_text
-from reconciler.store.open import open_store
 from tests.conftest import Run
+from tests.ten_domains_support import KEY, KEY_TEXT, Yes, domains_file, stored_hosts
 
-KEY_TEXT = "plan-and-apply-jobs-share-this-key!"
-KEY = PlanKey(KEY_TEXT.encode())
-NAMES = [f"d{n:02}.example" for n in range(10)]
 LIFTED = frozenset({"checks", "mass-change"})
-
-
-def domains_file(path: Path, moved: int = 0) -> Path:
-    """Ten domains; the first ``moved`` have their IMAP host moved (4 of 10: 40%, over
-    the mass-change limit of 30%)."""
-    lines = ["version: 1", "domains:"]
-    for n, name in enumerate(NAMES):
-        host = f"imap.new.{name}" if n < moved else f"imap.{name}"
-        lines += [f"  {name}:", f"    imap: {{host: {host}}}", f"    smtp: {{host: smtp.{name}}}"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-class Yes:
-    def show(self, planned: Planned) -> None:
-        pass
-
-    def confirm(self, where: str) -> bool:
-        return True
 
 
 @pytest.fixture
@@ -62,15 +40,6 @@ def state(tmp_path: Path) -> str:
     )
     assert apply_path(first, Yes()).applied is not None
     return url
-
-
-def stored_hosts(state: str) -> dict[str, str]:
-    store = open_store(state)
-    try:
-        current = store.read()
-        return {name: d.imap.host for name, d in current.domains.items()}
-    finally:
-        store.close()
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from reconciler.store.base import Store
+from reconciler.store.open import open_store
 from tests.checks import servers
 from tests.checks.pki import Pki, make_pki
 
@@ -52,3 +54,13 @@ def dovecots(pki: Pki) -> Iterator[Dovecots]:
     finally:
         servers.stop_dovecots(started)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty SQLite store of the test's own."""
+    opened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        yield opened
+    finally:
+        opened.close()

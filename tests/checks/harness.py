@@ -54,3 +54,16 @@ def login_env(user: str) -> dict[str, str]:
 
 
 CREDENTIALS = {"username_env": "MAIL_LOGIN_USER", "password_env": "MAIL_LOGIN_PASSWORD"}
+
+
+class Recorder:
+    """A progress sink that keeps every endpoint's result."""
+
+    def __init__(self) -> None:
+        self.results: list[CheckResult] = []
+
+    def start(self, total: int) -> None:
+        pass
+
+    def __call__(self, result: CheckResult) -> None:
+        self.results.append(result)

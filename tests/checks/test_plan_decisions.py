@@ -5,7 +5,6 @@ process, through the ``apply_plan`` use case, against real servers on loopback."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,38 +13,15 @@ from reconciler.app.apply import ApplyPlanRequest, apply_plan
 from reconciler.app.options import CaFileChanged, CheckOptions, NotRepeated
 from reconciler.app.plan import PlanRequest, plan
 from reconciler.app.recheck import Recheck
-from reconciler.plan.evidence import CheckResult
 from reconciler.plan.signing import PlanKey
 from reconciler.store.base import Store
-from reconciler.store.open import open_store
 from tests.checks import servers
 from tests.checks.conftest import Dovecots
+from tests.checks.harness import Recorder
 from tests.checks.pki import Pki
 
 KEY = PlanKey(b"plan-and-apply-jobs-share-this-key!")
 PINNED = {"imap.test.example": ["127.0.0.1"], "smtp.test.example": ["127.0.0.1"]}
-
-
-class Recorder:
-    """A progress sink that keeps every endpoint's result."""
-
-    def __init__(self) -> None:
-        self.results: list[CheckResult] = []
-
-    def start(self, total: int) -> None:
-        pass
-
-    def __call__(self, result: CheckResult) -> None:
-        self.results.append(result)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

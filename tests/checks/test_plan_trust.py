@@ -7,7 +7,6 @@ listens, when a failing check is the point). In process, at the use cases the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,39 +19,16 @@ from reconciler.app.plan import PlanRequest
 from reconciler.app.plan import plan as make_plan
 from reconciler.app.recheck import Recheck, recheck
 from reconciler.plan.document import PlanDocument
-from reconciler.plan.evidence import CheckResult
 from reconciler.plan.signing import PLAN_KEY_ENV, PlanKey, SignatureMismatch
 from reconciler.store.base import Store
-from reconciler.store.open import open_store
 from tests.checks import servers
 from tests.checks.conftest import Dovecots
+from tests.checks.harness import Recorder
 from tests.checks.pki import Pki
 from tests.conftest import Run
 
 KEY = PlanKey(b"plan-and-apply-jobs-share-this-key!")
 HOUR = 3600.0
-
-
-class Recorder:
-    """A progress sink that counts the endpoints checked (it sees every result)."""
-
-    def __init__(self) -> None:
-        self.results: list[CheckResult] = []
-
-    def start(self, total: int) -> None:
-        pass
-
-    def __call__(self, result: CheckResult) -> None:
-        self.results.append(result)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def options(pki: Pki) -> CheckOptions:

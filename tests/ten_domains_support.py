@@ -1,5 +1,6 @@
-"""Shared by the mass-change threshold tests: ten domains in a domains file (some of
-them moved), a review that always agrees, and what the store holds afterwards."""
+"""Shared by the tests of saved-plan decisions and mass-change thresholds: ten domains
+in a domains file (some of them moved), a review that always agrees, and what the store
+holds afterwards."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from reconciler.app.plan import Planned
 from reconciler.plan.signing import PlanKey
 from reconciler.store.open import open_store
 
-KEY = PlanKey(b"plan-and-apply-jobs-share-this-key!")
+KEY_TEXT = "plan-and-apply-jobs-share-this-key!"
+KEY = PlanKey(KEY_TEXT.encode())
 NAMES = [f"d{n:02}.example" for n in range(10)]
 
 
