@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from reconciler.desired.model import Desired
 from reconciler.desired.ranges import RangeError, parse_range, too_broad
 from reconciler.desired.state import StoredState
+from reconciler.desired.storable import domain_problems
 from reconciler.plan.builder import assemble
 from reconciler.plan.document import Change, PlanDocument
 
@@ -73,8 +74,9 @@ def differences(plan: PlanDocument, recomputed: PlanDocument) -> list[str]:
 def target_refusals(plan: PlanDocument) -> list[str]:
     """Why ``plan``'s target may never be stored, whatever the store holds: its
     connection ranges must be ranges the loader accepts, in the form it writes, and
-    together stay within the floor of ``reconciler.desired.ranges``. A plan is data, so an
-    edited target is judged here as a domains file is judged at load."""
+    together stay within the floor of ``reconciler.desired.ranges``; its domains must be
+    ones the loader could produce (``reconciler.desired.storable``). A plan is data, so
+    an edited target is judged here as a domains file is judged at load."""
     found = []
     ranges = plan.target.connection_ranges
     for text in ranges:
@@ -87,4 +89,6 @@ def target_refusals(plan: PlanDocument) -> list[str]:
             found.append(f"its target's connection range {text!r} is not written as {written}")
     if not found:
         found.extend(f"its target's connection ranges: {p.describe()}" for p in too_broad(ranges))
+    for domain in plan.target.domains:
+        found.extend(f"its target's domain {p}" for p in domain_problems(domain))
     return found

@@ -261,6 +261,50 @@ def test_a_target_no_domains_file_could_make_is_refused(
     assert fingerprint(store) == before
 
 
+def _renamed(data: dict[str, Any]) -> None:
+    for where in (data["target"]["domains"][0], data["changes"][0]["after"]):
+        where["name"] = "../../EVIL/x"
+    data["changes"][0]["domain"] = "../../EVIL/x"
+
+
+def _port_zero(data: dict[str, Any]) -> None:
+    for where in (data["target"]["domains"][0], data["changes"][0]["after"]):
+        where["imap"]["port"] = 0
+
+
+def _bad_host(data: dict[str, Any]) -> None:
+    data["target"]["domains"][0]["smtp"]["host"] = "bad host\nX: y"
+
+
+def _bad_pin(data: dict[str, Any]) -> None:
+    data["target"]["domains"][0]["certificate_sha256"] = "made-up"
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (_renamed, "its target's domain the name '../../EVIL/x'"),
+        (_port_zero, "its target's domain imap.port 0 is no port (1-65535)"),
+        (_bad_host, "its target's domain smtp.host 'bad host\\nX: y'"),
+        (_bad_pin, "its target's domain certificate_sha256 'made-up'"),
+    ],
+)
+def test_a_target_domain_no_domains_file_could_make_is_refused(
+    planned: Planner, store: Store, edit: Callable[[dict[str, Any]], None], problem: str
+) -> None:
+    # Edited consistently (target and change alike) and sealed again, a plan is not
+    # stale; what it would store is judged by the loader's rules before anything else.
+    seed(planned, store, yaml_of(("b.example", "ssl", "ssl")))
+    document = planned(yaml_of(("a.example", "ssl", "ssl"), ("b.example", "ssl", "ssl")))
+    before = fingerprint(store)
+    with pytest.raises(MailctlError) as refused:
+        applied(forged(document, edit), store, key=KEY)
+    assert str(refused.value).startswith("plan refused: ")
+    assert problem in str(refused.value)
+    assert fingerprint(store) == before
+    assert applied(document, store).serial == before[0] + 1  # unedited, it applies
+
+
 def test_the_store_moving_on_is_stale_as_before(planned: Planner, store: Store) -> None:
     seed(planned, store, yaml_of(("a.example", "ssl", "starttls")))
     document = planned(yaml_of(("a.example", "ssl", "ssl")))
