@@ -72,17 +72,28 @@ class ImapDialogue:
     async def _read(self, conn: Connection) -> bytes:
         # A line may end with a literal announcement {n}: the literal and the rest of
         # the line belong to the same response.
-        line = await conn.line()
-        while (match := _LITERAL_AT_END.search(line)) is not None:
+        # Only the segment just read is searched, and a response carries at most as
+        # many literals as it may have lines: a server sending endless empty literals
+        # must not cost quadratic time between two awaits.
+        segment = await conn.line()
+        parts = [segment]
+        literals = 0
+        while (match := _LITERAL_AT_END.search(segment)) is not None:
             size = int(match.group(1))
             if size > MAX_LITERAL:
                 raise Overrun(
                     f"the server announced a literal of {size:,} bytes "
                     f"(at most {MAX_LITERAL:,} are read)"
                 )
-            line += await conn.exactly(size)
-            line += await conn.line()
-        return line
+            literals += 1
+            if literals > MAX_RESPONSE_LINES:
+                raise Overrun(
+                    f"the server sent more than {MAX_RESPONSE_LINES} literals in one response"
+                )
+            parts.append(await conn.exactly(size))
+            segment = await conn.line()
+            parts.append(segment)
+        return b"".join(parts)
 
     def _tag(self) -> bytes:
         self._counter += 1

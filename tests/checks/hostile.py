@@ -171,6 +171,13 @@ async def imap_many_literals(peer: Peer) -> None:
     await peer.flood(b"y" * 4000 + b" {4000}\r\n")
 
 
+async def imap_empty_literals(peer: Peer) -> None:
+    """A greeting of endless empty literals: tiny in bytes, costly if each is searched
+    for again with all before it."""
+    await peer.send(b"* OK {0}\r\n")
+    await peer.flood(b"{0}\r\n" * 1000)
+
+
 def imap_starttls_injection(context: ssl.SSLContext) -> Script:
     """Answers STARTTLS with its go-ahead *and*, in the same plaintext packet, forged
     answers to what a client asks next (CAPABILITY, LOGIN). Over TLS, it refuses the

@@ -105,6 +105,12 @@ def test_a_response_of_many_small_literals_is_bounded_by_the_step_budget() -> No
     assert_failed_at(found, "capability", "in one step")
 
 
+def test_a_greeting_of_endless_empty_literals_fails_at_once() -> None:
+    with hostile.hostile_server(hostile.imap_empty_literals) as server:
+        found = measured(imap(server.port, "none"))
+    assert_failed_at(found, "greeting", "more than 100 literals in one response")
+
+
 def test_a_flood_of_250_continuation_lines_fails_at_capability() -> None:
     with hostile.hostile_server(hostile.smtp_ehlo_flood) as server:
         found = measured(smtp(server.port, "none"))
