@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from validate import find_mailctl, revision
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -56,20 +57,6 @@ def run_child(argv: list[str]) -> Run:
     if code not in (0, 2):
         sys.exit(f"bench: {' '.join(argv)} exited {code}")
     return Run(seconds, usage.ru_maxrss)  # KiB on Linux
-
-
-def find_mailctl() -> str:
-    beside = Path(sys.executable).with_name("mailctl")
-    found = str(beside) if beside.is_file() else shutil.which("mailctl")
-    if not found:
-        sys.exit("bench: no mailctl next to this python or on PATH; pip install -e .")
-    return found
-
-
-def revision() -> str:
-    argv = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    return done.stdout.strip() or "unknown"
 
 
 SEED = """
