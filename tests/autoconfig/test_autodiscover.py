@@ -16,23 +16,8 @@ from reconciler.autoconfig.autodiscover import (
     ErrorCode,
     RequestRefused,
 )
+from tests.autoconfig.autodiscover_support import HOSTILE, MOBILESYNC, request
 from tests.store.requests import domain
-
-MOBILESYNC = "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006"
-
-
-def request(
-    address: str = "alice@example.com", schema: str = OUTLOOK_NS, ns: str = REQUEST_NS
-) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<Autodiscover xmlns="{ns}">\n'
-        "  <Request>\n"
-        f"    <EMailAddress>{address}</EMailAddress>\n"
-        f"    <AcceptableResponseSchema>{schema}</AcceptableResponseSchema>\n"
-        "  </Request>\n"
-        "</Autodiscover>\n"
-    ).encode()
 
 
 def refused(body: bytes) -> RequestRefused:
@@ -62,23 +47,6 @@ def test_a_prefixed_namespace_is_the_same_request() -> None:
         "</a:Request></a:Autodiscover>"
     ).encode()
     assert autodiscover.parse_request(body) == "alice@example.com"
-
-
-HOSTILE = {
-    "internal DTD subset": b'<!DOCTYPE Autodiscover [<!ENTITY a "x">]>' + request(),
-    "entity bomb": (
-        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-        + request("&lol3;@example.com").split(b"?>", 1)[1]
-    ),
-    "external entity": (
-        b'<!DOCTYPE Autodiscover SYSTEM "file:///etc/passwd">' + request("&xxe;@example.com")
-    ),
-    "not XML": b"EMailAddress=alice@example.com",
-    "unclosed": request().replace(b"</Autodiscover>", b""),
-    "empty": b"",
-}
 
 
 @pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
