@@ -14,8 +14,7 @@ import pytest
 from reconciler.app import inbox
 from tests.app_support import seeded
 from tests.cli_support import mailctl
-from tests.conftest import ROOT
-from tests.render.test_json_output import closed_port
+from tests.json_support import closed_port, schema
 from tests.store.requests import domain
 
 GOOD = """\
@@ -38,12 +37,6 @@ def project(tmp_path: Path) -> tuple[Path, str]:
     url = seeded(tmp_path, [domain("a.example")])
     inbox.connect(inbox.ConnectOptions("x@a.example", url))
     return tmp_path, url
-
-
-def schema(name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
-    )
 
 
 def printed(folder: Path, *argv: str, code: int = 0) -> dict[str, Any]:
@@ -169,3 +162,10 @@ def test_a_failure_after_parsing_is_json_on_stdout_with_its_exit_code(
     listed = mailctl("inbox", "list", "--state", none, "--format", "json", cwd=folder)
     assert listed.returncode == 1
     assert json.loads(listed.stdout)["summary"] == {"errors": 1, "warnings": 0}
+
+
+@pytest.mark.parametrize("name", ["check", "show", "history"])
+def test_the_output_schemas_are_valid_draft_2020_12(name: str) -> None:
+    published = schema(name).schema
+    jsonschema.Draft202012Validator.check_schema(published)
+    assert published["$id"] == f"https://mailctl.dev/schemas/{name}.schema.json"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,15 +13,8 @@ from reconciler.app.options import CheckOptions
 from reconciler.errors import Diagnostic, Location, Severity
 from reconciler.render import diagnostics, json_output
 from tests.app_support import seeded
+from tests.json_support import closed_port
 from tests.store.requests import domain
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then freed)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_what_is_not_known_is_null_never_zero_or_empty() -> None:
