@@ -11,7 +11,7 @@ from reconciler.app import inbox, inspect
 from reconciler.app.check import CheckRequest, check
 from reconciler.app.options import CheckOptions
 from reconciler.errors import Diagnostic, Location, Severity
-from reconciler.render import diagnostics, json_output
+from reconciler.render import ci_report, diagnostics, json_output
 from tests.app_support import seeded
 from tests.json_support import closed_port
 from tests.store.requests import domain
@@ -113,3 +113,17 @@ def test_history_is_an_object_with_its_summary(tmp_path: Path) -> None:
     [entry] = printed["entries"]
     assert (entry["serial"], entry["kind"], entry["restored_serial"]) == (1, "apply", None)
     assert json_output.history_document([]).summary.latest_serial is None
+
+
+def test_the_pull_request_comment_leaves_out_what_is_not_known() -> None:
+    items = [
+        Diagnostic(Location("d.yaml", 4, 40), "bad port", "use 993"),
+        Diagnostic(Location("d.yaml"), "no such file or folder"),
+        Diagnostic(Location(""), "MAILCTL_CREDENTIAL_ENV is malformed"),
+    ]
+    document = json.loads(diagnostics.as_json(items, ok=False, path="d.yaml"))
+    table = ci_report.diagnostics_table(document["diagnostics"])
+    assert "<code>d.yaml:4:40</code> | bad port | use 993 |" in table
+    assert "<code>d.yaml</code> | no such file or folder |  |" in table
+    assert "<code>(no file)</code> | MAILCTL_CREDENTIAL_ENV" in table
+    assert "None" not in table and ":0:0" not in table
