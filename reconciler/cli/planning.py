@@ -265,6 +265,7 @@ def rollback(
     from reconciler.app.rollback import RollbackRequest
     from reconciler.app.rollback import rollback as rolling_back
 
+    input_view(fmt)
     request = RollbackRequest(
         serial=serial,
         state_url=state_url,

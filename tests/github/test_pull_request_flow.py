@@ -172,7 +172,7 @@ def test_pull_request_plan_comment_annotations_and_apply_on_merge(ci: Ci) -> Non
         "Applied: serial 2 (1 created, 1 updated, 0 deleted, 0 range changes)."
     )
     assert stored(ci) == (2, ["a.example", "b.example", "c.example"])
-    history = json.loads(ci.mailctl("history", "--format", "json").stdout)
+    history = json.loads(ci.mailctl("history", "--format", "json").stdout)["entries"]
     assert history[-1]["commit"] == merge
     assert history[-1]["actor"] == "ada"
     applied_plan = json.loads((Path(applied.outputs["out-dir"]) / "plan.json").read_text())
