@@ -22,6 +22,7 @@ from reconciler.cli.common import (
     gate_options,
     lock_timeout_option,
     state_option,
+    targeting_options,
 )
 from reconciler.cli.plan_views import (
     Review,
@@ -37,6 +38,7 @@ from reconciler.plan.signing import key_from_env
 
 if TYPE_CHECKING:
     from reconciler.app.options import CheckOptions, Targets, Thresholds
+    from reconciler.app.targeting import Selection
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
 
@@ -70,6 +72,7 @@ def _output_options(func: Any) -> Any:
 @check_options(skippable=True)
 @feed_timeout_option
 @gate_options
+@targeting_options
 def plan(
     path: Path,
     out: Path | None,
@@ -81,6 +84,7 @@ def plan(
     targets: Targets,
     lifted: frozenset[str],
     thresholds: Thresholds,
+    targeting: Selection,
 ) -> None:
     """Show what applying the domains file (or folder) at PATH would change.
 
@@ -107,6 +111,7 @@ def plan(
         state_url=state_url,
         lifted=lifted,
         thresholds=thresholds,
+        targeting=targeting,
         checks=checks,
         fetch=targets.fetch(timeout=feed_timeout),
         credentials=credential_policy(),
@@ -146,6 +151,7 @@ def plan(
 @check_options(skippable=True)
 @feed_timeout_option
 @gate_options
+@targeting_options
 def apply(
     source: Path,
     auto_approve: bool,
@@ -160,6 +166,7 @@ def apply(
     targets: Targets,
     lifted: frozenset[str],
     thresholds: Thresholds,
+    targeting: Selection,
 ) -> None:
     """Apply a saved plan (a .json file from mailctl plan --out), or plan and apply PATH.
 
@@ -195,6 +202,7 @@ def apply(
             state_url=state_url,
             lifted=lifted,
             thresholds=thresholds,
+            targeting=targeting,
             lock_timeout=lock_timeout,
             checks=checks,
             max_check_age=max_check_age,
@@ -213,6 +221,7 @@ def apply(
         state_url=state_url,
         lifted=lifted,
         thresholds=thresholds,
+        targeting=targeting,
         lock_timeout=lock_timeout,
         checks=checks,
         fetch=targets.fetch(timeout=feed_timeout),

@@ -253,16 +253,23 @@ class PlanDocument(_Frozen):
         """The plan but ``left_out``, canonically encoded: what its checksum and its
         signature cover. No decisions reads as an absent ``decisions``, so plans saved
         before they were recorded keep their checksum and signature; any decision
-        changes the bytes."""
+        changes the bytes. Likewise no targeting reads as an absent ``targeting``."""
+        excluded: dict[str, Any] = dict.fromkeys(left_out, True)
         if not self.decisions:
-            left_out = left_out | {"decisions"}
-        return canonical_json(self.model_dump(mode="json", exclude=left_out))
+            excluded["decisions"] = True
+        elif self.decisions.targeting is None:
+            excluded["decisions"] = {"targeting": True}
+        return canonical_json(self.model_dump(mode="json", exclude=excluded))
 
     def sealed(self) -> PlanDocument:
         return self.model_copy(update={"checksum": self.compute_checksum()})
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2) + "\n"
+        """The plan as saved; a plan without targeting is written without the key, so
+        that it reads as plans saved before targeting existed."""
+        untargeted = self.decisions.targeting is None
+        excluded = {"decisions": {"targeting"}} if untargeted else None
+        return self.model_dump_json(indent=2, exclude=excluded) + "\n"
 
 
 def plan_schema() -> dict[str, Any]:
