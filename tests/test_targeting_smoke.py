@@ -26,7 +26,7 @@ def test_a_targeted_plan_is_saved_shown_and_applied(run_mailctl: Run, tmp_path: 
 
     typo = run_mailctl("plan", str(path), *where, *OFFLINE["plan"], "--domain", "d00.exmaple")
     assert typo.returncode == 1
-    assert "d00.exmaple is neither in the desired state nor in the store" in typo.stderr
+    assert "--domain d00.exmaple: no such domain in the desired state or the store" in typo.stderr
     assert "did you mean d00.example?" in typo.stderr
 
     out = tmp_path / "p.json"

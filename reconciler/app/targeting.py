@@ -4,6 +4,7 @@ A name is normalised as the loader normalises a domain key (case, trailing dot, 
 so ``Bücher.Example.`` targets ``xn--bcher-kva.example``. A name that is neither in
 the desired state nor in the store is a typo until proven otherwise: it is refused
 (exit 1), with the closest known name when there is one, rather than planning nothing.
+These are usage errors of options, not of a file, so they carry no file:line.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from reconciler.desired import names
 from reconciler.desired.model import Desired
 from reconciler.desired.state import StoredState
-from reconciler.errors import Diagnostic, InputError, Location, MailctlError
+from reconciler.errors import MailctlError
 from reconciler.plan.decisions import Decisions
 from reconciler.plan.targeting import Targeting, narrowed
 
@@ -35,47 +36,53 @@ EVERYTHING = Selection()
 Chosen = tuple[tuple[str, ...], tuple[str, ...]]  # --domain and --exclude, normalised
 
 
+class TargetingError(MailctlError):
+    """A ``--domain``/``--exclude`` value that is not a domain name, or names a domain
+    that is neither desired nor stored (exit 1). Every such value is named at once."""
+
+
 class TargetingChanged(MailctlError):
     """``apply PLAN --domain/--exclude`` that is not the plan's recorded targeting."""
 
 
-def _normalised(flag: str, values: Iterable[str]) -> tuple[list[str], list[Diagnostic]]:
+def _normalised(flag: str, values: Iterable[str]) -> tuple[list[str], list[str]]:
     found: list[str] = []
-    problems: list[Diagnostic] = []
+    problems: list[str] = []
     for raw in values:
         try:
             found.append(names.normalise_domain(raw))
         except names.NameProblem as problem:
-            problems.append(Diagnostic(Location(flag), problem.message, problem.hint))
+            hint = f" ({problem.hint})" if problem.hint else ""
+            problems.append(f"{flag} {raw!r}: {problem.message}{hint}")
     return found, problems
 
 
-def _unknown(flag: str, name: str, known: Collection[str]) -> Diagnostic:
+def _unknown(flag: str, name: str, known: Collection[str]) -> str:
     shown = names.to_unicode(name)
     spelled = name if shown == name else f"{name} ({shown})"
     close = difflib.get_close_matches(name, sorted(known), n=1)
     hint = f"did you mean {close[0]}?" if close else "mailctl show lists the stored domains"
-    return Diagnostic(
-        Location(flag),
-        f"domain {spelled} is neither in the desired state nor in the store",
-        hint,
-    )
+    return f"{flag} {spelled}: no such domain in the desired state or the store; {hint}"
+
+
+def _refused(problems: list[str]) -> TargetingError:
+    return TargetingError("; ".join(problems) + "; nothing was planned")
 
 
 def normalised(selection: Selection) -> Chosen:
-    """The selection's names, normalised and sorted; :class:`InputError` naming every
-    name that is not a domain name."""
+    """The selection's names, normalised and sorted; :class:`TargetingError` naming
+    every name that is not a domain name."""
     domains, bad = _normalised("--domain", selection.domains)
     exclude, worse = _normalised("--exclude", selection.exclude)
     if bad or worse:
-        raise InputError([*bad, *worse])
+        raise _refused([*bad, *worse])
     return tuple(sorted(set(domains))), tuple(sorted(set(exclude)))
 
 
 def chosen(selection: Selection, desired: Desired, stored: StoredState) -> Chosen | None:
     """The names ``selection`` targets and excludes (None: nothing selected, so all is
-    planned); :class:`InputError` for a name that is not a domain name, or that is
-    neither desired nor stored (with a did-you-mean)."""
+    planned); :class:`TargetingError` for a name that is not a domain name, or that
+    is neither desired nor stored (with a did-you-mean)."""
     if not selection:
         return None
     domains, exclude = normalised(selection)
@@ -87,7 +94,7 @@ def chosen(selection: Selection, desired: Desired, stored: StoredState) -> Chose
         if name not in known
     ]
     if unknown:
-        raise InputError(unknown)
+        raise _refused(unknown)
     return domains, exclude
 
 

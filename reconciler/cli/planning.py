@@ -93,7 +93,8 @@ def plan(
     capabilities, optional login); the evidence goes into the plan. Exits 3 if a check
     failed, 4 if a gate would block the apply (naming the flag that lifts it). The
     gates lifted, the --resolve pins, private targets, CA file and mass-change
-    thresholds are recorded in the plan: its apply honours exactly those. With
+    thresholds are recorded in the plan: its apply honours exactly those. --domain and
+    --exclude plan part of it (recorded too; the rest is shown as not planned). With
     $MAILCTL_PLAN_KEY set, the plan is signed, so that apply can trust its checks.
 
     \b
@@ -101,6 +102,7 @@ def plan(
       mailctl plan domains.yaml
       mailctl plan domains/ --out plan.json --format markdown > comment.md
       mailctl plan domains.yaml --detailed-exitcode   # 0 none, 2 changes
+      mailctl plan domains.yaml --domain example.com --out plan.json   # that domain only
     """
     from reconciler.app.plan import PlanRequest
     from reconciler.app.plan import plan as planning
@@ -177,10 +179,10 @@ def apply(
     only when the plan is signed with $MAILCTL_PLAN_KEY (a plan signed with another
     key is refused); otherwise the changed endpoints are checked again. A saved plan
     is applied with the decisions it records (lifted gates, --resolve pins, private
-    targets, CA file, mass-change thresholds) and only those: a flag it does not record
-    is refused (plan again with it). Given a domains file or folder, mailctl plans,
-    shows the plan and asks before applying (--auto-approve when there is no
-    terminal). All changes land in one transaction, with a history
+    targets, CA file, mass-change thresholds, --domain/--exclude) and only those: a flag
+    it does not record is refused (plan again with it). Given a domains file or folder,
+    mailctl plans, shows the plan and asks before applying (--auto-approve when there is
+    no terminal). All changes land in one transaction, with a history
     entry naming the actor and the commit.
 
     \b

@@ -11,9 +11,10 @@ that anyone with write access to the file could have edited and sealed again, so
   their ``before``, ``after`` and ``fields``) and ``ranges`` must equal what that
   recomputation gives; any difference refuses the plan as stale.
 * ``decisions`` (gates lifted, ``--resolve`` pins, private targets, the CA file's path
-  and SHA-256) are intent, like ``target``: apply lifts exactly those gates and checks
-  again with exactly those settings, and refuses a flag of its own that is not among
-  them (``plan.decisions``).
+  and SHA-256, the ``--domain``/``--exclude`` targeting) are intent, like ``target``:
+  apply lifts exactly those gates, checks again with exactly those settings, changes
+  no domain outside the targeting, and refuses a flag of its own that is not among
+  them (``plan.decisions``, ``plan.targeting``).
 * ``checks`` is live-check evidence. Apply uses it only when ``signature`` verifies
   with the key shared by the plan and apply jobs (``plan.signing``); otherwise it
   checks the changed endpoints again first.

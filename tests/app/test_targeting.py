@@ -21,9 +21,8 @@ from reconciler.app.apply import (
 )
 from reconciler.app.options import CheckOptions
 from reconciler.app.plan import Planned, PlanRequest, plan
-from reconciler.app.targeting import Selection, TargetingChanged
+from reconciler.app.targeting import Selection, TargetingChanged, TargetingError
 from reconciler.desired.state import canonical_json
-from reconciler.errors import InputError
 from reconciler.plan.status import EXIT_BLOCKED, EXIT_OK
 from reconciler.render import plan_github, plan_markdown, plan_text
 from tests.ten_domains_support import NAMES, Yes, domains_file, stored_hosts
@@ -115,8 +114,8 @@ def test_names_are_normalised_like_the_loader_does_idna_included(
 @pytest.mark.parametrize(
     ("selection", "said"),
     [
-        (Selection(domains=("d00.exmaple",)), "--domain: error: domain d00.exmaple is neither"),
-        (Selection(exclude=("D00.EXAMPEL",)), "--exclude: error: domain d00.exampel is neither"),
+        (Selection(domains=("d00.exmaple",)), "--domain d00.exmaple: no such domain in the"),
+        (Selection(exclude=("D00.EXAMPEL",)), "--exclude d00.exampel: no such domain in the"),
     ],
 )
 def test_a_name_neither_desired_nor_stored_is_a_usage_error_with_a_suggestion(
@@ -125,16 +124,16 @@ def test_a_name_neither_desired_nor_stored_is_a_usage_error_with_a_suggestion(
     db = tmp_path / "state.db"
     before = db.read_bytes()
     out = tmp_path / "p.json"
-    with pytest.raises(InputError) as refused:
+    with pytest.raises(TargetingError) as refused:
         planned(moved, state, selection, out)
-    text = str(refused.value.diagnostics[0])
+    text = str(refused.value)
     assert said in text
     assert "did you mean d00.example?" in text
     assert not out.exists() and db.read_bytes() == before
 
 
 def test_a_name_that_is_no_domain_name_is_a_usage_error(moved: Path, state: str) -> None:
-    with pytest.raises(InputError, match="IP address"):
+    with pytest.raises(TargetingError, match=r"--domain '192.0.2.1': email domain .* is an IP"):
         planned(moved, state, Selection(domains=("192.0.2.1",)))
 
 
