@@ -18,6 +18,7 @@ from reconciler.app.refusals import GateBlocked as GateBlocked  # part of this A
 from reconciler.app.refusals import blocked_by, raced
 from reconciler.app.store import opened, refuse_if_empty
 from reconciler.app.store_write import store_request
+from reconciler.app.targeting import EVERYTHING, Selection, outside, refuse_if_changed
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.state import state_checksum
@@ -57,8 +58,9 @@ class ApplyPlanRequest:
     ``commit``. Its live checks count only when signed with ``key`` and at most
     ``max_check_age`` seconds old; else the changed endpoints are checked again with
     ``checks`` (None: not checked, and the checks gate decides). The plan's recorded
-    decisions rule: its lifted gates, pins, private targets, CA file and thresholds;
-    ``lifted``, the targets of ``checks`` and ``thresholds`` may only repeat them."""
+    decisions rule: its lifted gates, pins, private targets, CA file, thresholds and
+    targeting; ``lifted``, the targets of ``checks``, ``thresholds`` and ``targeting``
+    may only repeat them."""
 
     plan: Path
     actor: str
@@ -69,6 +71,7 @@ class ApplyPlanRequest:
     checks: CheckOptions | None = None
     max_check_age: float = 3600.0
     thresholds: Thresholds = NO_THRESHOLDS
+    targeting: Selection = EVERYTHING
     key: PlanKey | None = None
     publish: Publish | None = None
 
@@ -84,6 +87,7 @@ def apply_plan(
     hears why its own checks were not used (before the gates are judged, so also when
     they refuse). Raises ``NotRecorded`` for a flag the plan was not made with."""
     document = planfile.read(request.plan, request.key)
+    refuse_if_changed(document.decisions, request.targeting)
     signed = signing.verify(document, request.key) is Trust.SIGNED
     decided = honoured(document.decisions, request, signed=signed)
     with opened(request.state_url, store) as current:
@@ -120,6 +124,7 @@ class ApplyPathRequest:
     checks: CheckOptions | None = None
     fetch: FetchOptions | None = None
     thresholds: Thresholds = NO_THRESHOLDS
+    targeting: Selection = EVERYTHING
     credentials: CredentialPolicy = DEFAULT_CREDENTIALS
     publish: Publish | None = None
 
@@ -183,6 +188,7 @@ def apply_path(
         checks=request.checks,
         fetch=request.fetch,
         thresholds=request.thresholds,
+        targeting=request.targeting,
         credentials=request.credentials,
     )
     with opened(request.state_url, store) as current:
@@ -228,7 +234,8 @@ def apply_document(
     """Apply ``document``'s target, deciding nothing from what the plan says about it.
 
     Under the lock, the target is diffed against the store again (``recompute``): a
-    store that moved on, or changes unlike the plan's, refuse it as stale. Every gate
+    store that moved on, changes unlike the plan's, or any outside the plan's recorded
+    targeting, refuse it as stale. Every gate
     is judged on that recomputation, with live inbox counts, and with ``fresh_checks``
     or else the plan's own evidence only when its signature verifies with ``key``
     (raises ``SignatureMismatch`` when a signature does not). One transaction.
@@ -246,12 +253,16 @@ def apply_document(
         current = store.read()
         counts = store.inbox_counts()
         trusted = recompute(document, current, counts)
+        beyond = outside(
+            document.decisions.targeting,
+            (c.domain for c in trusted.changes),
+            bool(trusted.ranges.added or trusted.ranges.removed),
+        )
+        unlike = differences(document, trusted)
+        if beyond:
+            unlike.append(f"it changes {', '.join(beyond[:5])}, outside its targeting")
         stale = gates.stale(
-            document,
-            current.lineage,
-            current.serial,
-            state_checksum(current),
-            differences(document, trusted),
+            document, current.lineage, current.serial, state_checksum(current), unlike
         )
         if planned_here and not stale.passed:
             stale = raced(document, current)

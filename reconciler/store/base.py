@@ -124,7 +124,9 @@ class ApplyRequest:
 
     ``target`` is what the store holds afterwards (recorded as the history snapshot);
     applying ``creates``/``updates``/``deletes``/``connection_ranges`` to the expected
-    state yields exactly ``target``.
+    state yields exactly ``target``. ``only`` and ``excluded``: the plan's targeting
+    (``--domain``/``--exclude``); no other domain may change, and with ``only`` the
+    connection ranges may not either.
     """
 
     expected_lineage: str | None
@@ -136,6 +138,8 @@ class ApplyRequest:
     connection_ranges: tuple[str, ...]
     target: StoredState
     record: HistoryRecord
+    only: frozenset[str] | None = None  # None: any domain may change
+    excluded: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ class SqlStore(Transactions):
             current = _read_state(conn, self.display_url)
             guards.refuse_if_stale(request, current, self.display_url)
             guards.refuse_if_inconsistent(request, current)
+            guards.refuse_if_outside_targeting(request, current)
             stamp = rows.now()
             if current.lineage is None:
                 conn.execute(
