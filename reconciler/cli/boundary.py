@@ -86,12 +86,16 @@ def report_interrupted() -> int:
 
 
 def report(exc: MailctlError, ctx: click.Context) -> int:
-    """Show ``exc`` as the command's chosen view asks; its exit code."""
+    """Show ``exc`` as the command's chosen view asks, then its notes (such as apply's
+    closing "Nothing applied: …" line), each a line on standard error; its exit code."""
+    code = EXIT_ERROR
     if isinstance(exc, InputError):
         report_input_error(exc, ctx.meta.get(_VIEW, InputView()))
-        return EXIT_ERROR
-    if isinstance(exc, Blocked):
+    elif isinstance(exc, Blocked):
         click.echo(f"mailctl: {exc}", err=True)
-        return EXIT_BLOCKED
-    click.echo(f"mailctl: error: {exc}", err=True)
-    return EXIT_ERROR
+        code = EXIT_BLOCKED
+    else:
+        click.echo(f"mailctl: error: {exc}", err=True)
+    for note in getattr(exc, "__notes__", ()):
+        click.echo(note, err=True)
+    return code

@@ -197,6 +197,8 @@ def apply(
             thresholds=thresholds,
             lock_timeout=lock_timeout,
             checks=checks,
+            no_checks=checks is None,
+            targets=targets,
             max_check_age=max_check_age,
             key=key_from_env(os.environ),
             publish=publish,
