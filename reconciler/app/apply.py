@@ -10,12 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.app import planfile
-from reconciler.app.options import NO_THRESHOLDS, CheckOptions, Progress, Thresholds, honoured
+from reconciler.app.options import (
+    NO_THRESHOLDS,
+    CheckOptions,
+    Progress,
+    Targets,
+    Thresholds,
+    honoured,
+)
 from reconciler.app.plan import Planned, PlanRequest, made
 from reconciler.app.publish import Publish, Published, publish
 from reconciler.app.recheck import Recheck, judged_on, recheck
 from reconciler.app.refusals import GateBlocked as GateBlocked  # part of this API
-from reconciler.app.refusals import blocked_by, raced
+from reconciler.app.refusals import blocked_by, nothing_applied_on_error, raced
 from reconciler.app.store import opened, refuse_if_empty
 from reconciler.app.store_write import store_request
 from reconciler.app.targeting import EVERYTHING, Selection, outside, refuse_if_changed
@@ -24,6 +31,7 @@ from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.state import state_checksum
 from reconciler.errors import MailctlError
 from reconciler.plan import gates, signing
+from reconciler.plan.checking import changed_domains
 from reconciler.plan.document import Checks, GateVerdict, PlanDocument, Summary
 from reconciler.plan.recompute import differences, recompute, target_refusals
 from reconciler.plan.signing import PlanKey, Trust
@@ -60,7 +68,10 @@ class ApplyPlanRequest:
     ``checks`` (None: not checked, and the checks gate decides). The plan's recorded
     decisions rule: its lifted gates, pins, private targets, CA file, thresholds and
     targeting; ``lifted``, the targets of ``checks``, ``thresholds`` and ``targeting``
-    may only repeat them."""
+    may only repeat them. ``no_checks`` (--no-checks given) and ``targets`` (the target
+    flags given, judged like those of ``checks`` when ``checks`` is None) are refused too
+    when the plan does not record them: --no-checks is recorded when the plan was made
+    with it, or when there is nothing to check again."""
 
     plan: Path
     actor: str
@@ -69,6 +80,8 @@ class ApplyPlanRequest:
     lifted: frozenset[str] = frozenset()
     lock_timeout: float = 5.0
     checks: CheckOptions | None = None
+    no_checks: bool = False
+    targets: Targets | None = None
     max_check_age: float = 3600.0
     thresholds: Thresholds = NO_THRESHOLDS
     targeting: Selection = EVERYTHING
@@ -86,27 +99,30 @@ def apply_plan(
     """Read, verify and apply a saved plan with the decisions it records; ``told``
     hears why its own checks were not used (before the gates are judged, so also when
     they refuse). Raises ``NotRecorded`` for a flag the plan was not made with."""
-    document = planfile.read(request.plan, request.key)
-    refuse_if_changed(document.decisions, request.targeting)
-    signed = signing.verify(document, request.key) is Trust.SIGNED
-    decided = honoured(document.decisions, request, signed=signed)
+    with nothing_applied_on_error("the plan file"):
+        document = planfile.read(request.plan, request.key)
+        refuse_if_changed(document.decisions, request.targeting)
+        signed = signing.verify(document, request.key) is Trust.SIGNED
+        rechecks = document.checks.status != "skipped" and bool(changed_domains(document))
+        decided = honoured(document.decisions, request, signed=signed, rechecks=rechecks)
     with opened(request.state_url, store) as current:
-        if document.store.lineage is not None:  # made against a store: it must be there
-            refuse_if_empty(current, current.read())
-        again = recheck(document, request.key, decided.checks, request.max_check_age, progress)
-        if again.reason and told is not None:
-            told(again)
-        applied = apply_document(
-            document,
-            current,
-            actor=request.actor,
-            commit=request.commit,
-            lifted=decided.lifted,
-            lock_timeout=request.lock_timeout,
-            fresh_checks=again.checks,
-            key=request.key,
-            saved=True,
-        )
+        with nothing_applied_on_error("the plan file"):
+            if document.store.lineage is not None:  # made against a store: it must be there
+                refuse_if_empty(current, current.read())
+            again = recheck(document, request.key, decided.checks, request.max_check_age, progress)
+            if again.reason and told is not None:
+                told(again)
+            applied = apply_document(
+                document,
+                current,
+                actor=request.actor,
+                commit=request.commit,
+                lifted=decided.lifted,
+                lock_timeout=request.lock_timeout,
+                fresh_checks=again.checks,
+                key=request.key,
+                saved=True,
+            )
         return _with(applied, publish(current, request.publish))
 
 
@@ -201,16 +217,17 @@ def apply_path(
             return PathApplied(planned)  # shown above, with the flag that lifts each gate
         if not review.confirm(current.display_url):
             return PathApplied(planned, declined=True)
-        applied = apply_document(
-            document,
-            current,
-            actor=request.actor,
-            commit=request.commit,
-            lifted=request.lifted,
-            lock_timeout=request.lock_timeout,
-            fresh_checks=document.checks,  # just run, in this process
-            planned_here=True,
-        )
+        with nothing_applied_on_error("the domains file"):
+            applied = apply_document(
+                document,
+                current,
+                actor=request.actor,
+                commit=request.commit,
+                lifted=request.lifted,
+                lock_timeout=request.lock_timeout,
+                fresh_checks=document.checks,  # just run, in this process
+                planned_here=True,
+            )
         return PathApplied(planned, _with(applied, publish(current, request.publish)))
 
 

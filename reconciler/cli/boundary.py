@@ -101,18 +101,23 @@ def report_interrupted() -> int:
 
 
 def report(exc: MailctlError, ctx: click.Context) -> int:
-    """Show ``exc`` as the command's chosen view asks; its exit code."""
+    """Show ``exc`` as the command's chosen view asks, then its notes (such as apply's
+    closing "Nothing applied: …" line), each a line on standard error; its exit code."""
     view = _view(ctx)
+    code = EXIT_ERROR
     if isinstance(exc, InputError):
         report_input_error(exc, view)
-        return EXIT_ERROR
-    if view.fmt == "json":
-        _json_failure(_unlocated(str(exc)), view)
-    if isinstance(exc, Blocked):
-        click.echo(f"mailctl: {exc}", err=True)
-        return EXIT_BLOCKED
-    click.echo(f"mailctl: error: {exc}", err=True)
-    return EXIT_ERROR
+    else:
+        if view.fmt == "json":
+            _json_failure(_unlocated(str(exc)), view)
+        if isinstance(exc, Blocked):
+            click.echo(f"mailctl: {exc}", err=True)
+            code = EXIT_BLOCKED
+        else:
+            click.echo(f"mailctl: error: {exc}", err=True)
+    for note in getattr(exc, "__notes__", ()):
+        click.echo(note, err=True)
+    return code
 
 
 def report_usage(exc: click.UsageError, ctx: click.Context) -> int | None:

@@ -207,6 +207,8 @@ def apply(
             targeting=targeting,
             lock_timeout=lock_timeout,
             checks=checks,
+            no_checks=checks is None,
+            targets=targets,
             max_check_age=max_check_age,
             key=key_from_env(os.environ),
             publish=publish,

@@ -41,7 +41,9 @@ from reconciler.desired.state import canonical_json
 from reconciler.plan.decisions import Decisions
 from reconciler.plan.evidence import CheckResult
 
-PLAN_FORMAT_VERSION: Literal[1] = 1
+PLAN_FORMAT_VERSION: Literal[2] = 2
+"""2: plans record the ``decisions`` they were made with. A plan of format 1 has none,
+and is refused rather than read as having none (see ``reconciler.app.planfile``)."""
 
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER: dict[str, int] = {"delete": 0, "update": 1, "create": 2}
@@ -220,7 +222,7 @@ class PlanDocument(_Frozen):
 
     model_config = ConfigDict(title="mailctl plan")
 
-    format_version: Literal[1] = PLAN_FORMAT_VERSION
+    format_version: Literal[2] = PLAN_FORMAT_VERSION
     mailctl_version: str
     created_at: str = Field(description="ISO 8601, UTC.")
     store: StoreRef
