@@ -10,8 +10,12 @@ SIGINT stop it gracefully: no new connections, requests in flight finish (up to
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType, ModuleType
 
 from reconciler.app.store import refuse_if_empty
 from reconciler.errors import MailctlError
@@ -87,12 +91,35 @@ def serve(options: ServeOptions) -> Served:
     os.environ[web.ENV_STATE] = url
     os.environ[web.ENV_POLL_INTERVAL] = repr(options.poll_interval)
     os.environ[web.ENV_MAX_BODY] = str(options.max_body)
+    with _stopped_quietly():
+        _run(uvicorn, host, port, options.workers)
+    return Served(url=f"http://{options.bind}/")
+
+
+@contextmanager
+def _stopped_quietly() -> Iterator[None]:
+    """uvicorn, once stopped gracefully, raises the signal that stopped it again with
+    the handler found at start: with these, that ends in exit status 0, as asked for."""
+    stop = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, _stopped) for sig in stop}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    pass  # the server has already shut down when this runs
+
+
+def _run(uvicorn: ModuleType, host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "reconciler.serve.app:from_environment",
         factory=True,
         host=host,
         port=port,
-        workers=options.workers,
+        workers=workers,
         http="h11",
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         limit_concurrency=MAX_CONNECTIONS,
@@ -103,4 +130,3 @@ def serve(options: ServeOptions) -> Served:
         proxy_headers=False,
         log_level="warning",
     )
-    return Served(url=f"http://{options.bind}/")

@@ -52,3 +52,8 @@ def talk(url: str, conversation: Callable[[httpx.AsyncClient], Awaitable[T]]) ->
             return await conversation(c)
 
     return asyncio.run(main())
+
+
+def serial_of(response: httpx.Response) -> int:
+    """The serial in the ETag (``"<lineage>-<serial>.<variant>"``)."""
+    return int(response.headers["etag"].strip('"').rsplit(".", 1)[0].rsplit("-", 1)[1])

@@ -9,13 +9,8 @@ import json
 import httpx
 import jsonschema
 
-from tests.serve.client_support import get_all, talk
+from tests.serve.client_support import get_all, serial_of, talk
 from tests.serve.conftest import RANGES
-
-
-def serial_of(response: httpx.Response) -> int:
-    """The serial in the ETag (``"<lineage>-<serial>.<variant>"``)."""
-    return int(response.headers["etag"].strip('"').rsplit(".", 1)[0].rsplit("-", 1)[1])
 
 
 def test_domain_list_and_settings(store_url: str) -> None:
