@@ -29,6 +29,7 @@ COMMANDS = {
     "report": "reconciler.cli.report",  # "import" is a Python keyword
     "init": "reconciler.cli.tidy",
     "fmt": "reconciler.cli.tidy",
+    "serve": "reconciler.cli.serve",
 }
 
 

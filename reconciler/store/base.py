@@ -6,7 +6,7 @@ every apply with a snapshot sufficient to restore that revision.
 
 Contract (checked by ``tests/store/test_contract.py`` against every backend):
 
-* ``read()`` never creates anything. A store that does not exist yet reads as
+* ``read()`` and ``head()`` never create anything. A store that does not exist yet reads as
   ``StoredState(lineage=None, serial=0)``.
 * ``apply()`` writes all of a request in ONE transaction: either every change, the
   new serial (old + 1) and the history entry are stored, or nothing is. It refuses
@@ -143,6 +143,16 @@ class ApplyRequest:
 
 
 @dataclass(frozen=True)
+class StoreHead:
+    """Who the store is and how far it got, without its content: ``lineage`` (None:
+    nothing applied yet), ``serial`` and when that serial was written (ISO 8601, UTC)."""
+
+    lineage: str | None
+    serial: int
+    applied_at: str | None
+
+
+@dataclass(frozen=True)
 class Inbox:
     address: str
     domain: str
@@ -155,6 +165,11 @@ class Store(Protocol):
     display_url: str  # the URL with any password removed
 
     def read(self) -> StoredState: ...
+
+    def head(self) -> StoreHead:
+        """Lineage, serial and time of the latest write of settings: one row, so cheap
+        enough to ask every second (a reader polls it to notice an apply)."""
+        ...
 
     def last_applied(self) -> StoredState | None:
         """The state recorded by the latest history entry (the base of drift)."""
