@@ -126,9 +126,11 @@ def classify(error: BaseException, step: Step, quote: Callable[[str], str] = _pl
     if isinstance(error, TimeoutError):  # socket.timeout is TimeoutError
         return problem("timeout", step, f"timed out {where}")
     if isinstance(error, ssl.SSLCertVerificationError):
-        return problem("certificate", step, f"certificate verification failed: {error.reason}")
+        return problem(
+            "certificate", step, f"certificate verification failed: {error.verify_message}"
+        )
     if isinstance(error, ssl.SSLError):
-        reason = error.reason or error.strerror or type(error).__name__
+        reason = getattr(error, "reason", None) or error.strerror or type(error).__name__
         return problem("tls", step, f"TLS failed {where} ({reason})")
     if isinstance(error, ConnectionRefusedError):
         return problem("connection-refused", step, "connection refused")

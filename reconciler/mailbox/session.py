@@ -14,6 +14,7 @@ in nothing this module returns or raises.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -136,10 +137,8 @@ def verify(server: Server, login: Login, trace: Trace, timeout: float) -> Mailbo
 
 
 def _close(client: Any) -> None:
-    try:
+    with contextlib.suppress(OSError):  # closed already
         client.shutdown()
-    except OSError:
-        pass  # closed already
 
 
 def _connect(server: Server, trace: Trace, timeout: float) -> socket.socket:

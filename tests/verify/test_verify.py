@@ -212,3 +212,43 @@ def test_connect_verify_stores_the_inbox_only_when_it_verifies(
     assert [i.inbox.address for i in list_inboxes(ListOptions(state_url=url)).inboxes] == [
         "alice@test.example"
     ]
+
+
+def test_a_server_line_past_the_bound_stops_the_session(tmp_path: Path, pki: Pki) -> None:
+    import threading
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(b"* OK " + b"x" * (70 * 1024) + b"\r\n")
+                conn.recv(1)
+
+        threading.Thread(target=serve, daemon=True).start()
+        url = store_with(tmp_path, listener.getsockname()[1], "none")
+        done = verify.verify(options(url, pki, allow_plaintext_login=True))
+    assert done.problem is not None
+    assert (done.problem.kind, done.problem.step) == ("overrun", "greeting")
+    assert "line longer than 65,536 bytes" in done.problem.reason
+
+
+def test_the_folder_list_is_capped_and_says_how_many(
+    tmp_path: Path, pki: Pki, mailservers: Mailservers
+) -> None:
+    from tests.verify.conftest import deliver
+
+    home = mailservers.good.directory / "home" / "canary"
+    deliver(home, 0)
+    for n in range(1005):
+        for part in ("new", "cur", "tmp"):
+            (home / "Maildir" / f".f{n:04d}" / part).mkdir(parents=True)
+    deliver(home, 0)  # owner again, folders included
+    url = store_with(tmp_path, mailservers.good.tls_port, "ssl", connected=("canary@test.example",))
+    env = {"MAIL_LOGIN_USER": "canary", "MAIL_LOGIN_PASSWORD": servers.USERS["canary"]}
+    done = verify.verify(options(url, pki, address="canary@test.example", env=env, deadline=240))
+    assert done.mailbox is not None, done.problem
+    assert len(done.mailbox.folders) == 1000
+    assert done.mailbox.folder_total == 1005 + 2  # INBOX and Projects too
