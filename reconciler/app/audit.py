@@ -15,13 +15,14 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from reconciler.app.check import run
 from reconciler.app.options import CheckOptions, Progress
 from reconciler.app.store import applied
 from reconciler.desired.model import Domain
 from reconciler.desired.names import NameProblem, normalise_domain
-from reconciler.errors import InputError, Location
+from reconciler.errors import InputError, Location, MailctlError
 from reconciler.plan.audit_judge import DomainAudit, Horizons, judge_domain, overall
 from reconciler.plan.checking import targets_of
 from reconciler.plan.evidence import CheckResult
@@ -149,3 +150,23 @@ def timeline(
         raise InputError.single(Location("--history"), problem.message, problem.hint) from None
     with applied(state_url, store) as (current, _state):
         return current.evidence_timeline(name)
+
+
+class MetricsNotWritten(MailctlError):
+    """The Prometheus file could not be written (exit 1); the old one stays."""
+
+
+def write_metrics(path: Path, content: str) -> None:
+    """Write the textfile-collector file atomically: a temporary file in the same folder,
+    renamed over ``path``. A link at ``path`` is replaced, never followed, so the file
+    it points to is left alone. A folder at ``path`` is refused."""
+    from reconciler.output.atomic import write_atomic
+
+    if path.is_dir() and not path.is_symlink():
+        raise MetricsNotWritten(f"--prometheus-out {path} is a folder; name a file in it")
+    try:
+        write_atomic(path, content.encode())
+    except OSError as exc:
+        raise MetricsNotWritten(
+            f"cannot write the metrics to {path}: {exc.strerror or exc}; the file is unchanged"
+        ) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import delete, func, insert, inspect, select
 from sqlalchemy.engine import Connection, Row
@@ -74,7 +74,7 @@ def _row(record: EvidenceRecord) -> dict[str, Any]:
     }
 
 
-def _record(row: Row[Unpack[tuple[Any, ...]]]) -> EvidenceRecord:
+def _record(row: Row[*tuple[Any, ...]]) -> EvidenceRecord:
     values = row._asdict()
     values["capabilities"] = tuple(json.loads(values["capabilities"]))
     return EvidenceRecord(**values)
