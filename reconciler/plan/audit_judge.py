@@ -207,6 +207,7 @@ def _judge_certificate(
             "failure",
             f"{where}: certificate {sha256} is not the pinned certificate_sha256 {pin}",
         )
+        return  # a change away from the pin is that failure, not also a warning
     old = before.certificate_sha256 if before is not None else None
     if old is not None and old != sha256:
         add("cert_changed", "warning", f"{where}: certificate changed from {old} to {sha256}")
