@@ -315,7 +315,8 @@ def render(report: dict[str, Any]) -> str:
         s = report["switch"]
         lines.append(
             f"  snapshot switch of {s['domains']:,} domains (in-process poll): "
-            f"{s['switch_s'] * 1000:.0f} ms; store.read() alone {s['read_s'] * 1000:.0f} ms (ratio {s['ratio']:.2f})"
+            f"{s['switch_s'] * 1000:.0f} ms; store.read() alone {s['read_s'] * 1000:.0f} ms "
+            f"(ratio {s['ratio']:.2f})"
         )
     for name, j in report["targets"].items():
         lines.append(
