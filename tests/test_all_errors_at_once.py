@@ -198,3 +198,40 @@ def test_a_static_ip_domain_is_not_blamed_for_a_connection_ips_that_failed(
         + "    use_static_ip_addresses: true\n",
     )
     assert [line for _, line, _, _ in found(path)] == [2]
+
+
+def test_a_key_written_twice_hides_no_other_error_of_its_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "domains.yaml",
+        "version: 1\n"
+        + FEEDS
+        + "domains:\n"
+        + BAD_PORT
+        + "  example.com.:\n"
+        + DOMAIN
+        + "    imap: {host: imap2.example.com}\n"  # written twice in this mapping
+        + "  192.0.2.7:\n"
+        + DOMAIN,
+    )
+    twice = f"domain example.com is defined twice (also at {path}:10:3 as 'Example.COM')"
+    assert found(path) == [
+        ("domains.yaml", 6, 7, PATH),
+        ("domains.yaml", 8, 7, PIN),
+        ("domains.yaml", 11, 42, PORT),
+        ("domains.yaml", 13, 3, twice),
+        ("domains.yaml", 16, 5, "duplicate key 'imap' (first defined at line 14)"),
+        ("domains.yaml", 17, 3, IP),
+    ]
+
+
+def test_a_key_written_twice_is_judged_by_its_first_value_only(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "domains.yaml",
+        "version: 1\ndomains:\n  a.example.com:\n"
+        + DOMAIN
+        + "  a.example.com:\n    imap: {host: imap.example.com, port: 99999}\n"
+        + "    smtp: {host: smtp.example.com}\n",
+    )
+    assert found(path) == [
+        ("domains.yaml", 6, 3, "duplicate key 'a.example.com' (first defined at line 3)")
+    ]

@@ -31,6 +31,7 @@ EDGES = (
     "reconciler.app",
     "reconciler.cli",
     "reconciler.web",
+    "reconciler.serve",
     "reconciler.allowlist.fetch",
     "reconciler.allowlist.download",
     "click",
@@ -40,6 +41,9 @@ EDGES = (
     "socket",
     "ssl",
     "asyncio",
+    "anyio",
+    "starlette",
+    "uvicorn",
     "urllib.request",
 )
 
@@ -51,6 +55,21 @@ APP_FORBIDDEN = ("click", "reconciler.cli", "reconciler.web")
 
 # What the command line must not import itself: it asks a use case instead.
 CLI_FORBIDDEN = ("reconciler.store", "reconciler.net", "reconciler.checks")
+
+# The HTTP service reads the store and answers; it never writes settings, checks
+# servers or drives a terminal. (The inbox endpoints may write inboxes, through
+# reconciler.app.inbox.)
+SERVE = ("reconciler.serve",)
+SERVE_FORBIDDEN = (
+    "click",
+    "reconciler.cli",
+    "reconciler.checks",
+    "reconciler.net",
+    "reconciler.output",
+    "reconciler.app.apply",
+    "reconciler.app.rollback",
+    "reconciler.app.store_write",
+)
 
 Pair = tuple[str, str]
 
@@ -219,6 +238,18 @@ def test_the_use_cases_import_no_face() -> None:
         "reconciler.app.inspect",
         "reconciler.app.plan",
         "reconciler.app.apply",
+    }
+
+
+def test_the_service_reads_and_answers_only() -> None:
+    found = offences(SERVE, SERVE_FORBIDDEN)
+    rule = "the HTTP service reads the store and answers; it never applies, checks or prints"
+    message = new_offences(found, frozenset(), rule)
+    assert not message, message
+    assert {i.importer for i in all_imports() if under(i.importer, SERVE)} >= {
+        "reconciler.serve.app",
+        "reconciler.serve.snapshot",
+        "reconciler.serve.poller",
     }
 
 

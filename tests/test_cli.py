@@ -77,6 +77,8 @@ def test_validate_json_summary() -> None:
         "files": 1,
         "connection_ranges": 3,
         "feeds": 1,
+        "errors": 0,
+        "warnings": 0,
     }
     assert document["diagnostics"] == []
 

@@ -179,7 +179,8 @@ def test_history_rollback_and_export_round_trip(
         ).returncode
         == 0
     )
-    history = json.loads(mailctl_offline("history", "--state", state, "--format", "json").stdout)
+    printed = mailctl_offline("history", "--state", state, "--format", "json").stdout
+    history = json.loads(printed)["entries"]
     assert [h["serial"] for h in history] == [1, 2]
     assert history[1]["summary"]["create"] == 1 and history[1]["summary"]["delete"] == 1
 
@@ -192,7 +193,7 @@ def test_history_rollback_and_export_round_trip(
     assert sorted(shown["domains"]) == ["a.example", "b.example"]
     assert shown["serial"] == 3
     kinds = json.loads(mailctl_offline("history", "--state", state, "--format", "json").stdout)
-    assert kinds[-1]["kind"] == "rollback"
+    assert kinds["entries"][-1]["kind"] == "rollback"
 
     exported = tmp_path / "exported.yaml"
     assert mailctl_offline("export", "--state", state, "--out", str(exported)).returncode == 0

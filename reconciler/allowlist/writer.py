@@ -17,7 +17,9 @@ with the rules checksum, lineage and serial each was rendered from. It serves th
   together, then each file atomically, then stale files are removed and the manifest
   is written again: whatever moment a run dies at, every file mailctl wrote is listed.
 
-Two runs on one folder are kept apart by an exclusive lock on ``.mailctl-allowlist.lock``.
+Two runs on one folder are kept apart by an exclusive lock on
+``.<folder name>.mailctl-allowlist.lock`` beside the folder, in its parent: the folder
+is what gets published, the lock is not.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from reconciler.errors import InputError, Location, MailctlError
 from reconciler.output import managed
 
 MANIFEST = ".mailctl-allowlist.json"
-LOCK = ".mailctl-allowlist.lock"
+LOCK = ".mailctl-allowlist.lock"  # the suffix of the lock file beside the folder
 MANIFEST_FORMAT = 1
 COMBINED = "all"
 
@@ -197,7 +199,8 @@ _PRODUCER = managed.Producer(
 def write(out: Path, allowlist: Allowlist, formats: Sequence[Format]) -> Report:
     """Bring ``out`` to the files of ``allowlist`` in ``formats``. Files of formats not
     asked for this time are left as they are. No file outside ``out`` is written,
-    replaced, removed or locked: a link below it is refused (InputError, nothing
+    replaced or removed, and only the lock file beside it is locked: a link below it is
+    refused (InputError, nothing
     written; see :mod:`reconciler.output.managed`)."""
     stale: list[str] = []
 

@@ -10,19 +10,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.app import planfile
-from reconciler.app.options import NO_THRESHOLDS, CheckOptions, Progress, Thresholds, honoured
+from reconciler.app.options import (
+    NO_THRESHOLDS,
+    CheckOptions,
+    Progress,
+    Targets,
+    Thresholds,
+    honoured,
+)
 from reconciler.app.plan import Planned, PlanRequest, made
 from reconciler.app.publish import Publish, Published, publish
 from reconciler.app.recheck import Recheck, judged_on, recheck
 from reconciler.app.refusals import GateBlocked as GateBlocked  # part of this API
-from reconciler.app.refusals import blocked_by, raced
+from reconciler.app.refusals import blocked_by, nothing_applied_on_error, raced
 from reconciler.app.store import opened, refuse_if_empty
 from reconciler.app.store_write import store_request
+from reconciler.app.targeting import EVERYTHING, Selection, outside, refuse_if_changed
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.state import state_checksum
 from reconciler.errors import MailctlError
 from reconciler.plan import gates, signing
+from reconciler.plan.checking import changed_domains
 from reconciler.plan.document import Checks, GateVerdict, PlanDocument, Summary
 from reconciler.plan.recompute import differences, recompute, target_refusals
 from reconciler.plan.signing import PlanKey, Trust
@@ -57,8 +66,12 @@ class ApplyPlanRequest:
     ``commit``. Its live checks count only when signed with ``key`` and at most
     ``max_check_age`` seconds old; else the changed endpoints are checked again with
     ``checks`` (None: not checked, and the checks gate decides). The plan's recorded
-    decisions rule: its lifted gates, pins, private targets, CA file and thresholds;
-    ``lifted``, the targets of ``checks`` and ``thresholds`` may only repeat them."""
+    decisions rule: its lifted gates, pins, private targets, CA file, thresholds and
+    targeting; ``lifted``, the targets of ``checks``, ``thresholds`` and ``targeting``
+    may only repeat them. ``no_checks`` (--no-checks given) and ``targets`` (the target
+    flags given, judged like those of ``checks`` when ``checks`` is None) are refused too
+    when the plan does not record them: --no-checks is recorded when the plan was made
+    with it, or when there is nothing to check again."""
 
     plan: Path
     actor: str
@@ -67,8 +80,11 @@ class ApplyPlanRequest:
     lifted: frozenset[str] = frozenset()
     lock_timeout: float = 5.0
     checks: CheckOptions | None = None
+    no_checks: bool = False
+    targets: Targets | None = None
     max_check_age: float = 3600.0
     thresholds: Thresholds = NO_THRESHOLDS
+    targeting: Selection = EVERYTHING
     key: PlanKey | None = None
     publish: Publish | None = None
 
@@ -83,26 +99,30 @@ def apply_plan(
     """Read, verify and apply a saved plan with the decisions it records; ``told``
     hears why its own checks were not used (before the gates are judged, so also when
     they refuse). Raises ``NotRecorded`` for a flag the plan was not made with."""
-    document = planfile.read(request.plan, request.key)
-    signed = signing.verify(document, request.key) is Trust.SIGNED
-    decided = honoured(document.decisions, request, signed=signed)
+    with nothing_applied_on_error("the plan file"):
+        document = planfile.read(request.plan, request.key)
+        refuse_if_changed(document.decisions, request.targeting)
+        signed = signing.verify(document, request.key) is Trust.SIGNED
+        rechecks = document.checks.status != "skipped" and bool(changed_domains(document))
+        decided = honoured(document.decisions, request, signed=signed, rechecks=rechecks)
     with opened(request.state_url, store) as current:
-        if document.store.lineage is not None:  # made against a store: it must be there
-            refuse_if_empty(current, current.read())
-        again = recheck(document, request.key, decided.checks, request.max_check_age, progress)
-        if again.reason and told is not None:
-            told(again)
-        applied = apply_document(
-            document,
-            current,
-            actor=request.actor,
-            commit=request.commit,
-            lifted=decided.lifted,
-            lock_timeout=request.lock_timeout,
-            fresh_checks=again.checks,
-            key=request.key,
-            saved=True,
-        )
+        with nothing_applied_on_error("the plan file"):
+            if document.store.lineage is not None:  # made against a store: it must be there
+                refuse_if_empty(current, current.read())
+            again = recheck(document, request.key, decided.checks, request.max_check_age, progress)
+            if again.reason and told is not None:
+                told(again)
+            applied = apply_document(
+                document,
+                current,
+                actor=request.actor,
+                commit=request.commit,
+                lifted=decided.lifted,
+                lock_timeout=request.lock_timeout,
+                fresh_checks=again.checks,
+                key=request.key,
+                saved=True,
+            )
         return _with(applied, publish(current, request.publish))
 
 
@@ -120,6 +140,7 @@ class ApplyPathRequest:
     checks: CheckOptions | None = None
     fetch: FetchOptions | None = None
     thresholds: Thresholds = NO_THRESHOLDS
+    targeting: Selection = EVERYTHING
     credentials: CredentialPolicy = DEFAULT_CREDENTIALS
     publish: Publish | None = None
 
@@ -183,6 +204,7 @@ def apply_path(
         checks=request.checks,
         fetch=request.fetch,
         thresholds=request.thresholds,
+        targeting=request.targeting,
         credentials=request.credentials,
     )
     with opened(request.state_url, store) as current:
@@ -195,16 +217,17 @@ def apply_path(
             return PathApplied(planned)  # shown above, with the flag that lifts each gate
         if not review.confirm(current.display_url):
             return PathApplied(planned, declined=True)
-        applied = apply_document(
-            document,
-            current,
-            actor=request.actor,
-            commit=request.commit,
-            lifted=request.lifted,
-            lock_timeout=request.lock_timeout,
-            fresh_checks=document.checks,  # just run, in this process
-            planned_here=True,
-        )
+        with nothing_applied_on_error("the domains file"):
+            applied = apply_document(
+                document,
+                current,
+                actor=request.actor,
+                commit=request.commit,
+                lifted=request.lifted,
+                lock_timeout=request.lock_timeout,
+                fresh_checks=document.checks,  # just run, in this process
+                planned_here=True,
+            )
         return PathApplied(planned, _with(applied, publish(current, request.publish)))
 
 
@@ -228,7 +251,8 @@ def apply_document(
     """Apply ``document``'s target, deciding nothing from what the plan says about it.
 
     Under the lock, the target is diffed against the store again (``recompute``): a
-    store that moved on, or changes unlike the plan's, refuse it as stale. Every gate
+    store that moved on, changes unlike the plan's, or any outside the plan's recorded
+    targeting, refuse it as stale. Every gate
     is judged on that recomputation, with live inbox counts, and with ``fresh_checks``
     or else the plan's own evidence only when its signature verifies with ``key``
     (raises ``SignatureMismatch`` when a signature does not). One transaction.
@@ -246,12 +270,16 @@ def apply_document(
         current = store.read()
         counts = store.inbox_counts()
         trusted = recompute(document, current, counts)
+        beyond = outside(
+            document.decisions.targeting,
+            (c.domain for c in trusted.changes),
+            bool(trusted.ranges.added or trusted.ranges.removed),
+        )
+        unlike = differences(document, trusted)
+        if beyond:
+            unlike.append(f"it changes {', '.join(beyond[:5])}, outside its targeting")
         stale = gates.stale(
-            document,
-            current.lineage,
-            current.serial,
-            state_checksum(current),
-            differences(document, trusted),
+            document, current.lineage, current.serial, state_checksum(current), unlike
         )
         if planned_here and not stale.passed:
             stale = raced(document, current)

@@ -177,6 +177,12 @@ class Asked(Protocol):
     def checks(self) -> CheckOptions | None: ...
 
     @property
+    def no_checks(self) -> bool: ...
+
+    @property
+    def targets(self) -> Targets | None: ...
+
+    @property
     def thresholds(self) -> Thresholds: ...
 
 
@@ -188,22 +194,29 @@ class Honoured:
     checks: CheckOptions | None  # for a re-check; None: --no-checks at apply
 
 
-def honoured(decisions: Decisions, asked: Asked, *, signed: bool) -> Honoured:
+def honoured(
+    decisions: Decisions, asked: Asked, *, signed: bool, rechecks: bool = False
+) -> Honoured:
     """The plan's ``decisions``, after judging the apply's own flags (``asked``: gates
-    lifted, the pins, private targets and CA file of its checks, mass-change
-    thresholds): raises :class:`NotRecorded` for any the plan does not record
-    (repeating a recorded one is fine), and, unless the plan is ``signed`` (its
+    lifted, the pins, private targets and CA file it was given (with or without
+    checks), mass-change thresholds, and --no-checks when the apply would otherwise
+    check again, ``rechecks``): raises :class:`NotRecorded` for any the plan does not
+    record (repeating a recorded one is fine), and, unless the plan is ``signed`` (its
     signature verified), :class:`NotRepeated` for any recorded decision the apply does
     not repeat (thresholds only when looser than the defaults). The gates are then
     judged with the plan's recorded thresholds. Deadline, pool and the login variables
     stay the apply's: they decide how long, never whether."""
     lifted, checks, given = asked.lifted, asked.checks, asked.thresholds
-    given_pins = checks.pinned if checks is not None else {}
-    given_private = checks.allow_private if checks is not None else False
-    given_ca = checks.ca_file if checks is not None else None
+    # Under --no-checks the target flags reach nothing, but they are still decisions.
+    reach: Reaching | None = checks if checks is not None else asked.targets
+    given_pins = reach.pinned if reach is not None else {}
+    given_private = reach.allow_private if reach is not None else False
+    given_ca = reach.ca_file if reach is not None else None
     problems = not_recorded(
         decisions, lifted, given_pins, given_private, given.percent, given.floor
     )
+    if asked.no_checks and rechecks:
+        problems.insert(0, "--no-checks")
     if given_ca is not None and (
         decisions.ca_file is None or ca_identity(given_ca).sha256 != decisions.ca_file.sha256
     ):

@@ -11,6 +11,7 @@ from reconciler.app import planfile
 from reconciler.app.check import check_changes
 from reconciler.app.options import NO_THRESHOLDS, CheckOptions, Progress, Thresholds, decided
 from reconciler.app.store import opened
+from reconciler.app.targeting import EVERYTHING, Selection, chosen, narrow
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.loader import load
@@ -34,7 +35,8 @@ class PlanRequest:
     ``lifted``: the gates the user overrides. ``checks=None``: the live checks are
     skipped, and the plan records it. The lifted gates and how ``checks`` (else
     ``fetch``) reach servers, and the mass-change ``thresholds``, are recorded as the
-    plan's decisions. ``credentials``:
+    plan's decisions. ``targeting``: plan only the changes of these domains (as
+    :mod:`reconciler.plan.targeting` says), also recorded. ``credentials``:
     the variables a domain may name for its login. ``key``: sign the plan with it.
     ``out``: also save the plan there.
     """
@@ -45,6 +47,7 @@ class PlanRequest:
     checks: CheckOptions | None = None
     fetch: FetchOptions | None = None
     thresholds: Thresholds = NO_THRESHOLDS
+    targeting: Selection = EVERYTHING
     credentials: CredentialPolicy = DEFAULT_CREDENTIALS
     key: PlanKey | None = None
     out: Path | None = None
@@ -84,10 +87,13 @@ def made(request: PlanRequest, store: Store, progress: Progress | None = None) -
 
     decisions = decided(request.lifted, request.checks or request.fetch, request.thresholds)
     loaded = load(request.path, request.credentials)
-    desired, feeds = feeds_read(loaded.desired, request.fetch)
     stored = store.read()
+    names = chosen(request.targeting, loaded.desired, stored)  # before any download
+    desired, feeds = feeds_read(loaded.desired, request.fetch)
+    target, targeting = narrow(names, desired, stored)
+    decisions = decisions.model_copy(update={"targeting": targeting})
     document = build_plan(
-        target=desired,
+        target=target,
         stored=stored,
         source=Source(
             kind="desired", path=str(request.path), files=loaded.files, checksum="", feeds=feeds

@@ -1,5 +1,5 @@
-"""Saved plans: reading one back (refused if it is not a plan, is from a newer mailctl,
-or was edited), writing one, and sealing one with the plan key."""
+"""Saved plans: reading one back (refused if it is not a plan, is of another format
+than this mailctl writes, or was edited), writing one, and sealing one with the plan key."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from reconciler.app.overwrite import plan_by_mailctl, refuse_foreign
 from reconciler.errors import InputError, Location, MailctlError
 from reconciler.output.atomic import write_atomic
 from reconciler.plan import signing
-from reconciler.plan.document import PlanDocument
+from reconciler.plan.document import PLAN_FORMAT_VERSION, PlanDocument
 from reconciler.plan.signing import PlanKey, SignatureMismatch
 
 
 def read(path: Path, key: PlanKey | None = None) -> PlanDocument:
-    """A saved plan, refused if it is not one, is from a newer mailctl or was edited:
+    """A saved plan, refused if it is not one, is of a newer or an older format (an older
+    one records no decisions) or was edited:
     its checksum does not match, or (with ``key``) it is signed and ``key`` does not
     verify the signature."""
     where = Location(str(path))
@@ -34,11 +35,24 @@ def read(path: Path, key: PlanKey | None = None) -> PlanDocument:
             "pass the file written by mailctl plan --out",
         ) from None
     version = data.get("format_version") if isinstance(data, dict) else None
-    if isinstance(version, int) and version > 1:
+    if isinstance(version, bool) or not isinstance(version, int):
+        version = None  # not a version: the model's validation says what is wrong
+    if version is not None and version > PLAN_FORMAT_VERSION:
         raise InputError.single(
             where,
-            f"plan format {version} is newer than this mailctl understands",
+            f"plan format {version} is newer than this mailctl understands "
+            f"(it reads format {PLAN_FORMAT_VERSION})",
             "apply it with the mailctl version that made it",
+        )
+    if version is not None and version < PLAN_FORMAT_VERSION:
+        # Not read as a plan without decisions: its checksum and signature seal what
+        # the older mailctl wrote, and "no decisions" is not what its reviewer saw
+        # (the gates it shows lifted would be refused here), so a new plan is clearer.
+        raise InputError.single(
+            where,
+            f"plan format {version} was made by an older mailctl, before plans recorded "
+            f"the decisions apply honours (this mailctl reads format {PLAN_FORMAT_VERSION})",
+            "plan again with this mailctl (mailctl plan … --out) and apply that plan",
         )
     try:
         document = PlanDocument.model_validate(data)

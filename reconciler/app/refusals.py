@@ -1,13 +1,57 @@
-"""How apply says it refused: the gates that blocked it, and a stale store met by a
-plan this very run made (a race, not an old saved plan)."""
+"""How apply says it refused: the gates that blocked it, a stale store met by a plan
+this very run made (a race, not an old saved plan), and the closing "Nothing applied"
+line of every other error that stopped an apply before it stored anything."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import contextlib
+from collections.abc import Collection, Iterator
 
+from reconciler.app.options import CaFileChanged, NotRecorded, NotRepeated
+from reconciler.app.store import NoStore
 from reconciler.desired.state import StoredState
-from reconciler.errors import Blocked
+from reconciler.errors import Blocked, InputError, MailctlError
 from reconciler.plan.document import GateVerdict, PlanDocument
+from reconciler.plan.signing import PlanKeyError, SignatureMismatch
+from reconciler.store.base import LockTimeout
+
+NOTHING_APPLIED = "Nothing applied: "
+
+# Why an error left the store as it was, in a few words; the first match counts.
+_WHY: tuple[tuple[type[MailctlError], str], ...] = (
+    (LockTimeout, "the store is locked by another run"),
+    (NotRecorded, "the plan was not made with these flags"),
+    (NotRepeated, "the unsigned plan's decisions were not repeated"),
+    (SignatureMismatch, "the plan's signature does not verify"),
+    (PlanKeyError, "the plan key cannot be used"),
+    (CaFileChanged, "the CA file is not the plan's"),
+    (NoStore, "there is no store"),
+)
+
+
+def why_nothing(exc: MailctlError, reading: str) -> str:
+    """Why ``exc`` left the store as it was, in a few words; ``reading`` names what an
+    input error was found in ("the plan file", "the domains file")."""
+    for kind, why in _WHY:
+        if isinstance(exc, kind):
+            return why
+    if isinstance(exc, InputError):
+        return f"{reading} cannot be used as it is"
+    return "stopped by the error above"
+
+
+@contextlib.contextmanager
+def nothing_applied_on_error(reading: str) -> Iterator[None]:
+    """Around the part of an apply that stores nothing until its one transaction
+    commits: a MailctlError leaving it gains the note ``Nothing applied: <why>.``
+    (:func:`why_nothing`), which the error boundary prints last. A refusal that
+    already ends with that line (a gate's) is left as it is."""
+    try:
+        yield
+    except MailctlError as exc:
+        if NOTHING_APPLIED not in str(exc):
+            exc.add_note(f"{NOTHING_APPLIED}{why_nothing(exc, reading)}.")
+        raise
 
 
 class GateBlocked(Blocked):
@@ -22,7 +66,7 @@ class GateBlocked(Blocked):
         for verdict in self.verdicts:
             lift = f"; {way} {verdict.override}" if verdict.override else ""
             lines.append(f"blocked by gate {verdict.gate}: {verdict.message}{lift}")
-        lines.append(f"Nothing applied: {blocked_by(self.verdicts)}.")
+        lines.append(f"{NOTHING_APPLIED}{blocked_by(self.verdicts)}.")
         super().__init__("\n".join(lines))
 
 

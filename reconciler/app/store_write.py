@@ -15,6 +15,7 @@ def store_request(
     the store against the plan's own reference as it writes."""
     changes = trusted.changes
     summary = trusted.summary
+    targeting = document.decisions.targeting
     return ApplyRequest(
         expected_lineage=document.store.lineage,
         expected_serial=document.store.serial,
@@ -45,4 +46,6 @@ def store_request(
                 "ranges_removed": summary.ranges_removed,
             },
         ),
+        only=frozenset(targeting.domains) if targeting and targeting.domains else None,
+        excluded=frozenset(targeting.exclude) if targeting else frozenset(),
     )

@@ -30,11 +30,13 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from reconciler.autoconfig.ispdb import Entry
 from reconciler.desired import names
 from reconciler.desired.model import FORMAT_VERSION, Endpoint
+from reconciler.desired.starter import MODELINE, WRITE_SCHEMA
 from reconciler.errors import InputError, Location
 
 HEADER = (
-    "# yaml-language-server: $schema=https://mailctl.dev/schemas/domains.schema.json\n"
-    "# Imported by mailctl from autoconfig XML (mailctl import autoconfig).\n"
+    MODELINE
+    + "# Imported by mailctl from autoconfig XML (mailctl import autoconfig).\n"
+    + WRITE_SCHEMA
 )
 
 

@@ -7,7 +7,9 @@ The layout of ``DIR`` (all names are the domains' IDNA A-labels, so plain ASCII)
     dns/<domain>.zone
     srv-records.zone
     .mailctl-autoconfig.manifest
-    .mailctl-autoconfig.lock
+
+and beside ``DIR``, in its parent, the lock ``.<DIR's name>.mailctl-autoconfig.lock``
+(never inside the folder that is served).
 
 ``www/<domain>/`` is a document root. Thunderbird first asks
 ``https://autoconfig.<domain>/mail/config-v1.1.xml`` (serve ``www/<domain>/`` as the
@@ -43,7 +45,7 @@ from reconciler.desired.model import Domain
 from reconciler.output import managed
 
 MANIFEST = ".mailctl-autoconfig.manifest"
-LOCK = ".mailctl-autoconfig.lock"
+LOCK = ".mailctl-autoconfig.lock"  # the suffix of the lock file beside the folder
 COMBINED_ZONE = "srv-records.zone"
 _MANIFEST_HEAD = "# Files written by mailctl autoconfig export; only these are ever removed.\n"
 

@@ -4,7 +4,9 @@
 Input errors are shown in the format the command was asked for. A command names that
 format (and the path it read) with :func:`input_view` before it reads its input:
 
-* ``json``: the JSON diagnostics document on standard output, for tools;
+* ``json``: the JSON diagnostics document on standard output, for tools; so is any
+  other failure the command meets once it has named its view (a usage error found
+  after parsing, no store, a gate), with its one-line message also on standard error;
 * ``github``: workflow annotations on standard output, a summary line on standard error;
 * anything else: the located one-liners and their hints on standard error.
 
@@ -21,7 +23,7 @@ import click
 
 from reconciler.cli.common import colour, plural
 from reconciler.cli.exitcodes import EXIT_INTERRUPTED
-from reconciler.errors import Blocked, Diagnostic, InputError, MailctlError
+from reconciler.errors import Blocked, Diagnostic, InputError, Location, MailctlError
 from reconciler.plan.status import EXIT_BLOCKED, EXIT_ERROR
 from reconciler.render import diagnostics as render_diagnostics
 
@@ -55,11 +57,24 @@ def show_diagnostics(items: list[Diagnostic] | tuple[Diagnostic, ...], fmt: str)
         click.echo(render_diagnostics.text(items, colour=colour(sys.stderr)), err=True)
 
 
+def _view(ctx: click.Context) -> InputView:
+    view = ctx.meta.get(_VIEW, InputView())
+    assert isinstance(view, InputView)
+    return view
+
+
+def _json_failure(items: list[Diagnostic], view: InputView) -> None:
+    click.echo(render_diagnostics.as_json(items, ok=False, path=view.path))
+
+
+def _unlocated(message: str) -> list[Diagnostic]:
+    return [Diagnostic(Location(""), message)]
+
+
 def report_input_error(exc: InputError, view: InputView) -> None:
     items = exc.diagnostics
     if view.fmt == "json":
-        extra = {} if view.path is None else {"path": view.path}
-        click.echo(render_diagnostics.as_json(items, ok=False, **extra))
+        _json_failure(items, view)
         return
     show_diagnostics(items, view.fmt)
     if view.path is not None:
@@ -86,12 +101,33 @@ def report_interrupted() -> int:
 
 
 def report(exc: MailctlError, ctx: click.Context) -> int:
-    """Show ``exc`` as the command's chosen view asks; its exit code."""
+    """Show ``exc`` as the command's chosen view asks, then its notes (such as apply's
+    closing "Nothing applied: …" line), each a line on standard error; its exit code."""
+    view = _view(ctx)
+    code = EXIT_ERROR
     if isinstance(exc, InputError):
-        report_input_error(exc, ctx.meta.get(_VIEW, InputView()))
-        return EXIT_ERROR
-    if isinstance(exc, Blocked):
-        click.echo(f"mailctl: {exc}", err=True)
-        return EXIT_BLOCKED
-    click.echo(f"mailctl: error: {exc}", err=True)
+        report_input_error(exc, view)
+    else:
+        if view.fmt == "json":
+            _json_failure(_unlocated(str(exc)), view)
+        if isinstance(exc, Blocked):
+            click.echo(f"mailctl: {exc}", err=True)
+            code = EXIT_BLOCKED
+        else:
+            click.echo(f"mailctl: error: {exc}", err=True)
+    for note in getattr(exc, "__notes__", ()):
+        click.echo(note, err=True)
+    return code
+
+
+def report_usage(exc: click.UsageError, ctx: click.Context) -> int | None:
+    """A usage error a JSON command found after parsing: the failure document on
+    standard output and click's usage message on standard error; its exit code (1, as
+    every usage error). None when the command named no JSON view: the caller lets
+    click's own handling show it."""
+    view = _view(ctx)
+    if view.fmt != "json":
+        return None
+    _json_failure(_unlocated(exc.format_message()), view)
+    exc.show()
     return EXIT_ERROR

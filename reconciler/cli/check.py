@@ -11,6 +11,7 @@ import click
 from reconciler.cli.boundary import input_view, show_diagnostics
 from reconciler.cli.common import check_options, colour, credential_policy, plural
 from reconciler.cli.progress import CheckProgress, describe
+from reconciler.render import json_output
 
 if TYPE_CHECKING:
     from reconciler.app.options import CheckOptions, Targets
@@ -67,7 +68,7 @@ def check(
     show_diagnostics(checked.warnings, "text")
     evidence = checked.evidence
     if fmt == "json":
-        click.echo(evidence.model_dump_json(indent=2))
+        click.echo(json_output.as_json(json_output.check_document(evidence)))
     else:
         for endpoint in evidence.endpoints:
             line = describe(endpoint.result)

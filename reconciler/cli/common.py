@@ -67,6 +67,34 @@ def lock_timeout_option(func: F) -> F:
     )(func)
 
 
+def targeting_options(func: F) -> F:
+    """``--domain`` and ``--exclude``, each repeatable; the command receives them as
+    ``targeting: Selection``."""
+    from reconciler.app.targeting import Selection
+
+    @functools.wraps(func)
+    def command(*args: Any, **params: Any) -> Any:
+        chosen = Selection(params.pop("target_domains"), params.pop("excluded_domains"))
+        return func(*args, targeting=chosen, **params)
+
+    command = click.option(
+        "--exclude",
+        "excluded_domains",
+        multiple=True,
+        metavar="DOMAIN",
+        help="Leave this domain's changes out of the plan (repeatable); recorded in it.",
+    )(command)
+    command = click.option(
+        "--domain",
+        "target_domains",
+        multiple=True,
+        metavar="DOMAIN",
+        help="Plan only this domain's changes (repeatable), like Terraform's -target; "
+        "the rest are shown as not planned. Recorded in the plan.",
+    )(command)
+    return cast(F, command)
+
+
 def gate_options(func: F) -> F:
     """One --allow-… flag per gate that has an override, and the mass-change gate's
     thresholds; the command receives the gates they lift as ``lifted: frozenset[str]``

@@ -29,6 +29,7 @@ COMMANDS = {
     "report": "reconciler.cli.report",  # "import" is a Python keyword
     "init": "reconciler.cli.tidy",
     "fmt": "reconciler.cli.tidy",
+    "serve": "reconciler.cli.serve",
 }
 
 
@@ -42,6 +43,11 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except MailctlError as exc:
             raise click.exceptions.Exit(boundary.report(exc, ctx)) from None
+        except click.UsageError as exc:
+            code = boundary.report_usage(exc, ctx)
+            if code is None:
+                raise
+            raise click.exceptions.Exit(code) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

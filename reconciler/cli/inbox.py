@@ -10,10 +10,12 @@ from typing import Any
 import click
 
 from reconciler.app import inbox as app
+from reconciler.cli.boundary import input_view
 from reconciler.cli.common import plural, state_option
 from reconciler.desired.inbox import describe, inherited
 
 FORMAT = click.Choice(["text", "json"])
+FORMAT_VERSION = 1  # of both JSON documents: raised when a field changes meaning or goes away
 
 
 def _record(entry: app.Listed | app.Connected) -> dict[str, Any]:
@@ -99,10 +101,13 @@ def connect(
       mailctl inbox connect Bob@Bücher.example --format json
       mailctl inbox connect carol@gmail.com --autoconfig ispdb/
     """
+    input_view(fmt)
     sources = autoconfig_sources or app.autoconfig_from_env(os.environ)
     done = app.connect(app.ConnectOptions(address, state_url, sources))
     if fmt == "json":
-        click.echo(json.dumps({**_record(done), "new": done.new}, indent=2))
+        summary = {"connected": int(done.new), "already_connected": int(not done.new)}
+        document = {"format_version": FORMAT_VERSION, "summary": summary, **_record(done)}
+        click.echo(json.dumps({**document, "new": done.new}, indent=2))
         return
     verb = "Connected" if done.new else "Already connected"
     address, domain = _spelled(done)
@@ -129,9 +134,16 @@ def list_(only: str | None, fmt: str, state_url: str | None) -> None:
       mailctl inbox list
       mailctl inbox list --domain example.com --format json
     """
+    input_view(fmt)
     listed = app.list_inboxes(app.ListOptions(only, state_url))
     if fmt == "json":
-        click.echo(json.dumps([_record(i) for i in listed.inboxes], indent=2))
+        inboxes = [_record(i) for i in listed.inboxes]
+        summary = {
+            "inboxes": len(inboxes),
+            "not_configured": sum(1 for i in listed.inboxes if i.domain is None),
+        }
+        document = {"format_version": FORMAT_VERSION, "summary": summary, "inboxes": inboxes}
+        click.echo(json.dumps(document, indent=2))
         return
     if not listed.inboxes:
         click.echo("No inboxes connected" + (f" for {listed.domain}." if listed.domain else "."))

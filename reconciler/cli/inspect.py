@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -13,8 +12,8 @@ import click
 from reconciler.app import inspect as app
 from reconciler.cli.boundary import input_view
 from reconciler.cli.common import plural, state_option
-from reconciler.desired.state import flatten
 from reconciler.plan.signing import PLAN_KEY_ENV, Trust, key_from_env
+from reconciler.render import json_output
 
 READ_FORMAT = click.Choice(["text", "json", "yaml"])
 SHOW_FORMAT = click.Choice(["text", "json", "yaml", "markdown", "github"])
@@ -46,6 +45,7 @@ def show(plan: Path | None, fmt: str, state_url: str | None) -> None:
       mailctl show
       mailctl show plan.json --format markdown > comment.md
     """
+    input_view(fmt, plan)
     if plan is not None:
         _show_plan(plan, fmt, state_url)
         return
@@ -59,16 +59,7 @@ def show(plan: Path | None, fmt: str, state_url: str | None) -> None:
         click.echo(to_yaml(state), nl=False)
         return
     if fmt == "json":
-        document = {
-            "lineage": state.lineage,
-            "serial": state.serial,
-            "connection_ranges": list(state.connection_ranges),
-            "domains": {
-                name: {**flatten(d), "inboxes": counts.get(name, 0)}
-                for name, d in state.domains.items()
-            },
-        }
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json_output.as_json(json_output.show_document(state, counts)))
         return
     click.echo(f"{where}: lineage {state.lineage}, serial {state.serial}")
     ranges = state.connection_ranges
@@ -104,7 +95,6 @@ def _show_plan(plan: Path, fmt: str, state_url: str | None) -> None:
         raise click.UsageError("a saved plan is shown as text, markdown, json or github")
     if state_url is not None:
         raise click.UsageError("--state reads the store; a saved plan is shown from its file")
-    input_view(fmt, plan)
     shown = app.show_plan(app.ShowPlanOptions(plan, key_from_env(os.environ)))
     click.echo(render(shown.document, fmt), nl=False)
     click.echo(_trusted(shown), err=True)
@@ -130,9 +120,11 @@ def history(fmt: str, state_url: str | None) -> None:
     Restore any of them with mailctl rollback --to SERIAL, then make Git follow with
     mailctl export --serial SERIAL --out domains.yaml.
     """
+    input_view(fmt)
     entries = app.history(app.ReadOptions(state_url)).entries
     if fmt == "json":
-        click.echo(json.dumps([asdict(e) for e in entries], indent=2, default=list))
+        document = json_output.history_document(asdict(e) for e in entries)
+        click.echo(json_output.as_json(document))
         return
     for e in entries:
         s = e.summary

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.boundary import input_view
 from reconciler.cli.common import state_option
 
 if TYPE_CHECKING:
@@ -52,9 +53,11 @@ def status(fmt: str, state_url: str | None) -> None:
     """Name the holder of the store's lock: who, since when, which process on which host."""
     from reconciler.app.lock import LockRequest, lock_status
 
+    input_view(fmt)
     state = lock_status(LockRequest(state_url))
     if fmt == "json":
-        click.echo(json.dumps({"format_version": 1, **asdict(state)}, indent=2))
+        summary = {"held": state.held}
+        click.echo(json.dumps({"format_version": 1, "summary": summary, **asdict(state)}, indent=2))
     else:
         click.echo(holder_text(state))
 

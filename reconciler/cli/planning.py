@@ -22,6 +22,7 @@ from reconciler.cli.common import (
     gate_options,
     lock_timeout_option,
     state_option,
+    targeting_options,
 )
 from reconciler.cli.plan_views import (
     Review,
@@ -37,6 +38,7 @@ from reconciler.plan.signing import key_from_env
 
 if TYPE_CHECKING:
     from reconciler.app.options import CheckOptions, Targets, Thresholds
+    from reconciler.app.targeting import Selection
 
 PLAN_FORMAT = click.Choice(["text", "markdown", "json", "github"])
 
@@ -70,6 +72,7 @@ def _output_options(func: Any) -> Any:
 @check_options(skippable=True)
 @feed_timeout_option
 @gate_options
+@targeting_options
 def plan(
     path: Path,
     out: Path | None,
@@ -81,6 +84,7 @@ def plan(
     targets: Targets,
     lifted: frozenset[str],
     thresholds: Thresholds,
+    targeting: Selection,
 ) -> None:
     """Show what applying the domains file (or folder) at PATH would change.
 
@@ -89,7 +93,8 @@ def plan(
     capabilities, optional login); the evidence goes into the plan. Exits 3 if a check
     failed, 4 if a gate would block the apply (naming the flag that lifts it). The
     gates lifted, the --resolve pins, private targets, CA file and mass-change
-    thresholds are recorded in the plan: its apply honours exactly those. With
+    thresholds are recorded in the plan: its apply honours exactly those. --domain and
+    --exclude plan part of it (recorded too; the rest is shown as not planned). With
     $MAILCTL_PLAN_KEY set, the plan is signed, so that apply can trust its checks.
 
     \b
@@ -97,6 +102,7 @@ def plan(
       mailctl plan domains.yaml
       mailctl plan domains/ --out plan.json --format markdown > comment.md
       mailctl plan domains.yaml --detailed-exitcode   # 0 none, 2 changes
+      mailctl plan domains.yaml --domain example.com --out plan.json   # that domain only
     """
     from reconciler.app.plan import PlanRequest
     from reconciler.app.plan import plan as planning
@@ -107,6 +113,7 @@ def plan(
         state_url=state_url,
         lifted=lifted,
         thresholds=thresholds,
+        targeting=targeting,
         checks=checks,
         fetch=targets.fetch(timeout=feed_timeout),
         credentials=credential_policy(),
@@ -146,6 +153,7 @@ def plan(
 @check_options(skippable=True)
 @feed_timeout_option
 @gate_options
+@targeting_options
 def apply(
     source: Path,
     auto_approve: bool,
@@ -160,6 +168,7 @@ def apply(
     targets: Targets,
     lifted: frozenset[str],
     thresholds: Thresholds,
+    targeting: Selection,
 ) -> None:
     """Apply a saved plan (a .json file from mailctl plan --out), or plan and apply PATH.
 
@@ -170,10 +179,10 @@ def apply(
     only when the plan is signed with $MAILCTL_PLAN_KEY (a plan signed with another
     key is refused); otherwise the changed endpoints are checked again. A saved plan
     is applied with the decisions it records (lifted gates, --resolve pins, private
-    targets, CA file, mass-change thresholds) and only those: a flag it does not record
-    is refused (plan again with it). Given a domains file or folder, mailctl plans,
-    shows the plan and asks before applying (--auto-approve when there is no
-    terminal). All changes land in one transaction, with a history
+    targets, CA file, mass-change thresholds, --domain/--exclude) and only those: a flag
+    it does not record is refused (plan again with it). Given a domains file or folder,
+    mailctl plans, shows the plan and asks before applying (--auto-approve when there is
+    no terminal). All changes land in one transaction, with a history
     entry naming the actor and the commit.
 
     \b
@@ -195,8 +204,11 @@ def apply(
             state_url=state_url,
             lifted=lifted,
             thresholds=thresholds,
+            targeting=targeting,
             lock_timeout=lock_timeout,
             checks=checks,
+            no_checks=checks is None,
+            targets=targets,
             max_check_age=max_check_age,
             key=key_from_env(os.environ),
             publish=publish,
@@ -213,6 +225,7 @@ def apply(
         state_url=state_url,
         lifted=lifted,
         thresholds=thresholds,
+        targeting=targeting,
         lock_timeout=lock_timeout,
         checks=checks,
         fetch=targets.fetch(timeout=feed_timeout),
@@ -265,6 +278,7 @@ def rollback(
     from reconciler.app.rollback import RollbackRequest
     from reconciler.app.rollback import rollback as rolling_back
 
+    input_view(fmt)
     request = RollbackRequest(
         serial=serial,
         state_url=state_url,

@@ -26,7 +26,7 @@ from reconciler.desired.model import Desired, Feed
 from reconciler.desired.salvage import salvage
 from reconciler.desired.spec import DomainsFile
 from reconciler.desired.validation import diagnostics as validation_diagnostics
-from reconciler.desired.yamlsource import YamlDocument, parse_file
+from reconciler.desired.yamlsource import DuplicateKeys, YamlDocument, parse_file
 from reconciler.errors import Diagnostic, InputError, Location
 
 
@@ -67,6 +67,9 @@ class Loaded:
 def _parse(path: Path, out: Findings) -> Parsed | None:
     try:
         doc = parse_file(path)
+    except DuplicateKeys as exc:
+        out.errors.extend(exc.diagnostics)
+        doc = exc.document  # the rest of the file is still judged
     except InputError as exc:
         out.errors.extend(exc.diagnostics)
         return None

@@ -2,7 +2,8 @@
 
 ``schemas/*.schema.json`` in the repository are these, committed; a test fails when
 a model changes and the committed files were not regenerated
-(``mailctl schema domains > schemas/domains.schema.json``).
+(``mailctl schema domains > schemas/domains.schema.json``). ``check``, ``show`` and
+``history`` are the documents those commands print with ``--format json``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,24 @@ def allowlist_schema() -> dict[str, Any]:
     return schema()
 
 
+def output_schema(name: str) -> Callable[[], dict[str, Any]]:
+    """The schema of ``mailctl NAME --format json`` (imported when asked for, too)."""
+
+    def schema() -> dict[str, Any]:
+        from reconciler.render.json_output import output_schema as of
+
+        return of(name)
+
+    return schema
+
+
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "allowlist": allowlist_schema,
+    "check": output_schema("check"),
     "domains": domains_file_schema,
+    "history": output_schema("history"),
     "plan": plan_schema,
+    "show": output_schema("show"),
 }
 
 

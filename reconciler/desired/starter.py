@@ -9,8 +9,16 @@ from __future__ import annotations
 
 SCHEMA_FILE = "domains.schema.json"
 
+MODELINE = f"# yaml-language-server: $schema={SCHEMA_FILE}\n"
+"""The first line of every domains file mailctl writes (``init``, ``export``, ``import
+autoconfig``): a path relative to the file, to the schema file that
+:data:`WRITE_SCHEMA` says how to write beside it. A relative path, not a URL: the
+schema's ``$id`` names it, but no server publishes it."""
+
+WRITE_SCHEMA = f"# Editor completion: mailctl schema domains > {SCHEMA_FILE} (beside this file)\n"
+
 STARTER = f"""\
-# yaml-language-server: $schema={SCHEMA_FILE}
+{MODELINE.rstrip()}
 # Editor completion: write the schema next to this file once with
 #   mailctl schema domains > {SCHEMA_FILE}
 #

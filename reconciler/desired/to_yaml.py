@@ -15,11 +15,11 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler.desired.model import FORMAT_VERSION, Domain, Endpoint
 from reconciler.desired.ranges import sort_ranges
+from reconciler.desired.starter import MODELINE, WRITE_SCHEMA
 from reconciler.desired.state import StoredState
 
 HEADER = (
-    "# yaml-language-server: $schema=https://mailctl.dev/schemas/domains.schema.json\n"
-    "# Exported by mailctl from store {lineage} at serial {serial}.\n"
+    MODELINE + "# Exported by mailctl from store {lineage} at serial {serial}.\n" + WRITE_SCHEMA
 )
 
 

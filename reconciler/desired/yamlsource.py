@@ -108,7 +108,19 @@ def _syntax_error(name: str, exc: MarkedYAMLError) -> InputError:
     return InputError.single(mark_location(name, mark), message, hint)
 
 
+class DuplicateKeys(InputError):
+    """Keys written twice in one mapping. ``document`` is the file read with only the
+    first of each such key, so the caller can still find the file's other errors."""
+
+    def __init__(self, diagnostics: list[Diagnostic], document: YamlDocument) -> None:
+        super().__init__(diagnostics)
+        self.document = document
+
+
 def _duplicates(name: str, root: Node) -> list[Diagnostic]:
+    """Every key written again in its mapping, located; the later pairs are removed
+    from the tree as they are found (the first of each key stays: the one
+    :meth:`YamlDocument.locate` finds)."""
     found: list[Diagnostic] = []
     stack = [root]
     seen: set[int] = set()
@@ -119,9 +131,11 @@ def _duplicates(name: str, root: Node) -> list[Diagnostic]:
         seen.add(id(node))
         if isinstance(node, MappingNode):
             first: dict[str, Node] = {}
+            kept = []
             for key_node, value_node in node.value:
-                stack.append(value_node)
                 if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE_TAG:
+                    kept.append((key_node, value_node))
+                    stack.append(value_node)
                     continue
                 if key_node.value in first:
                     earlier = first[key_node.value].start_mark
@@ -135,6 +149,9 @@ def _duplicates(name: str, root: Node) -> list[Diagnostic]:
                     )
                 else:
                     first[key_node.value] = key_node
+                    kept.append((key_node, value_node))
+                    stack.append(value_node)
+            node.value = kept
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
     return found
@@ -153,7 +170,9 @@ def _compose(text: str, name: str, *, pure: bool) -> tuple[YAML, Node | None]:
 
 
 def parse_file(path: Path, name: str | None = None) -> YamlDocument:
-    """Parse ``path``; raise :class:`InputError` naming the place of any problem."""
+    """Parse ``path``; raise :class:`InputError` naming the place of any problem
+    (:class:`DuplicateKeys`, carrying the file read without the repeated keys, when a
+    mapping repeats a key)."""
     name = name or str(path)
     text = read_text(path, name)
     try:
@@ -179,7 +198,12 @@ def parse_file(path: Path, name: str | None = None) -> YamlDocument:
     try:
         data = yaml.constructor.construct_document(root)
     except DuplicateKeyError:
-        raise InputError(_duplicates(name, root)) from None
+        duplicates = _duplicates(name, root)  # and the tree keeps the first of each
+        try:
+            again = YAML(typ="safe", pure=True).constructor.construct_document(root)
+        except MarkedYAMLError as exc:
+            raise InputError([*duplicates, *_syntax_error(name, exc).diagnostics]) from None
+        raise DuplicateKeys(duplicates, YamlDocument(name, again, root)) from None
     except MarkedYAMLError as exc:
         raise _syntax_error(name, exc) from None
     return YamlDocument(name, data, root)

@@ -1,4 +1,5 @@
-"""An output folder that no write, replacement, removal or lock ever leaves.
+"""An output folder that no write, replacement or removal ever leaves (its lock file
+sits beside it, see :func:`reconciler.output.lock.beside`).
 
 The folders mailctl writes into (``allowlist --out``, ``autoconfig export --out``) are
 often part of a checkout that a pull request can change. Every name below the folder is
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from reconciler.errors import InputError, MailctlError
 from reconciler.output import batch
-from reconciler.output.lock import hold
+from reconciler.output.lock import beside
 from reconciler.output.walk import FolderWalk, refused, split
 
 # O_NONBLOCK: opening a FIFO someone put in the way must not wait for a writer.
@@ -155,9 +156,9 @@ class OutputFolder(FolderWalk):
         os.fsync(self._fd)
 
     @contextlib.contextmanager
-    def lock(self, name: str, busy: str) -> Iterator[None]:
-        """Hold the exclusive lock of the file ``name`` of the folder, as
-        :func:`reconciler.output.lock.hold` does (MailctlError(``busy``) when another
-        process holds it)."""
-        with hold(self.path, self._fd, name, busy, refused):
+    def lock(self, suffix: str, busy: str) -> Iterator[None]:
+        """Hold the exclusive lock of the folder: the file ``.<folder name><suffix>``
+        beside it (:func:`reconciler.output.lock.beside`; MailctlError(``busy``) when
+        another process holds it)."""
+        with beside(self.path, suffix, busy, refused):
             yield

@@ -1,4 +1,8 @@
-"""Lock files that never change another file, and never lead out of their folder."""
+"""Lock files that never change another file, and never lead out of their folder.
+
+The lock of an output folder lives *beside* it, in its parent (:func:`beside`): the
+folder is what gets published (committed to the firewall branch, served, uploaded as
+an artifact), and a lock file in it would be published with it."""
 
 from __future__ import annotations
 
@@ -81,5 +85,36 @@ def hold(
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def lock_name(folder: Path, suffix: str) -> tuple[Path, str]:
+    """Where the lock of the output folder ``folder`` lives: its parent folder (links
+    in the path resolved, so every spelling of one folder finds one lock) and the name
+    ``.<folder name><suffix>``. A MailctlError for ``/``, which has no parent."""
+    real = Path(os.path.realpath(folder))
+    if real.parent == real:
+        raise MailctlError(
+            f"{folder}: mailctl keeps the lock of an output folder beside it, and / has "
+            "nothing beside it; write into a folder below /"
+        )
+    return real.parent, f".{real.name}{suffix}"
+
+
+@contextlib.contextmanager
+def beside(
+    folder: Path, suffix: str, busy: str, refused: Callable[[Path, str], Exception]
+) -> Iterator[None]:
+    """Hold the exclusive lock of the output folder ``folder`` (which must exist): the
+    file :func:`lock_name` names, in the parent, opened and held as :func:`hold` does."""
+    parent, name = lock_name(folder, suffix)
+    try:
+        fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise MailctlError(f"{parent}: cannot open the folder: {exc.strerror}") from None
+    try:
+        with hold(parent, fd, name, busy, refused):
+            yield
     finally:
         os.close(fd)

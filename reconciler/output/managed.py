@@ -1,7 +1,8 @@
 """The one writer of a folder mailctl manages: the allowlists and the autoconfig export.
 
-A managed folder holds the files one producer renders, a manifest of every file that
-producer wrote there, and a lock file. One run:
+A managed folder holds the files one producer renders and a manifest of every file
+that producer wrote there; its lock file lives beside it (``.<folder name><lock>`` in
+the parent), so that publishing the folder never publishes a lock. One run:
 
 1. opens the folder (no link below it is ever followed, see :mod:`.folder`) and takes
    the producer's exclusive lock: a second run on the folder is refused, not
@@ -35,7 +36,7 @@ class Producer:
     """What tells one producer's managed folder from another's."""
 
     manifest: str  # the manifest's file name, at the top of the folder
-    lock: str  # the lock file's name, at the top of the folder
+    lock: str  # the lock file's suffix: ".<folder name><lock>", beside the folder
     busy: str  # said when another run holds the lock
     instead: str  # "move it away, or <instead> into another folder (--out)"
 

@@ -20,6 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler.plan.targeting import Targeting
+
 # The gates that a flag can lift (``plan.gates.OVERRIDES``: a test keeps the two equal).
 LiftableGate = Literal["checks", "mass-change", "downgrade", "delete-with-inboxes"]
 FLAGS: dict[str, str] = {
@@ -83,6 +85,11 @@ class Decisions(BaseModel):
         description="The mass-change gate's thresholds, when not the defaults (30%, from "
         "10 stored domains).",
     )
+    targeting: Targeting | None = Field(
+        default=None,
+        description="--domain/--exclude: the only part of the desired state planned "
+        "(None: all of it); apply changes nothing outside it.",
+    )
 
     def __bool__(self) -> bool:
         return bool(
@@ -91,6 +98,7 @@ class Decisions(BaseModel):
             or self.allow_private_targets
             or self.ca_file
             or self.mass_change is not None
+            or self.targeting is not None
         )
 
     @property
@@ -105,6 +113,7 @@ def recorded(
     allow_private: bool,
     ca_file: CaFile | None,
     mass_change: MassChange = DEFAULT_MASS_CHANGE,
+    targeting: Targeting | None = None,
 ) -> Decisions:
     """The decisions of a plan made with these flags, in canonical form: sorted, and
     thresholds equal to the defaults not recorded (they decide nothing)."""
@@ -114,6 +123,7 @@ def recorded(
         allow_private_targets=allow_private,
         ca_file=ca_file,
         mass_change=None if mass_change == DEFAULT_MASS_CHANGE else mass_change,
+        targeting=targeting,
     )
 
 

@@ -11,9 +11,10 @@ that anyone with write access to the file could have edited and sealed again, so
   their ``before``, ``after`` and ``fields``) and ``ranges`` must equal what that
   recomputation gives; any difference refuses the plan as stale.
 * ``decisions`` (gates lifted, ``--resolve`` pins, private targets, the CA file's path
-  and SHA-256) are intent, like ``target``: apply lifts exactly those gates and checks
-  again with exactly those settings, and refuses a flag of its own that is not among
-  them (``plan.decisions``).
+  and SHA-256, the ``--domain``/``--exclude`` targeting) are intent, like ``target``:
+  apply lifts exactly those gates, checks again with exactly those settings, changes
+  no domain outside the targeting, and refuses a flag of its own that is not among
+  them (``plan.decisions``, ``plan.targeting``).
 * ``checks`` is live-check evidence. Apply uses it only when ``signature`` verifies
   with the key shared by the plan and apply jobs (``plan.signing``); otherwise it
   checks the changed endpoints again first.
@@ -40,7 +41,9 @@ from reconciler.desired.state import canonical_json
 from reconciler.plan.decisions import Decisions
 from reconciler.plan.evidence import CheckResult
 
-PLAN_FORMAT_VERSION: Literal[1] = 1
+PLAN_FORMAT_VERSION: Literal[2] = 2
+"""2: plans record the ``decisions`` they were made with. A plan of format 1 has none,
+and is refused rather than read as having none (see ``reconciler.app.planfile``)."""
 
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER: dict[str, int] = {"delete": 0, "update": 1, "create": 2}
@@ -219,7 +222,7 @@ class PlanDocument(_Frozen):
 
     model_config = ConfigDict(title="mailctl plan")
 
-    format_version: Literal[1] = PLAN_FORMAT_VERSION
+    format_version: Literal[2] = PLAN_FORMAT_VERSION
     mailctl_version: str
     created_at: str = Field(description="ISO 8601, UTC.")
     store: StoreRef
@@ -253,16 +256,23 @@ class PlanDocument(_Frozen):
         """The plan but ``left_out``, canonically encoded: what its checksum and its
         signature cover. No decisions reads as an absent ``decisions``, so plans saved
         before they were recorded keep their checksum and signature; any decision
-        changes the bytes."""
+        changes the bytes. Likewise no targeting reads as an absent ``targeting``."""
+        excluded: dict[str, Any] = dict.fromkeys(left_out, True)
         if not self.decisions:
-            left_out = left_out | {"decisions"}
-        return canonical_json(self.model_dump(mode="json", exclude=left_out))
+            excluded["decisions"] = True
+        elif self.decisions.targeting is None:
+            excluded["decisions"] = {"targeting": True}
+        return canonical_json(self.model_dump(mode="json", exclude=excluded))
 
     def sealed(self) -> PlanDocument:
         return self.model_copy(update={"checksum": self.compute_checksum()})
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2) + "\n"
+        """The plan as saved; a plan without targeting is written without the key, so
+        that it reads as plans saved before targeting existed."""
+        untargeted = self.decisions.targeting is None
+        excluded = {"decisions": {"targeting"}} if untargeted else None
+        return self.model_dump_json(indent=2, exclude=excluded) + "\n"
 
 
 def plan_schema() -> dict[str, Any]:

@@ -91,11 +91,19 @@ def reason(status: int, plan: PlanDocument | None, verb: str = "plan") -> str:
     return f"mailctl {verb} failed (exit {status}, {meaning})."
 
 
+def _place(item: Mapping[str, Any]) -> str:
+    """``file:line:column`` of a JSON diagnostic, leaving out what is null (not known)."""
+    place = str(item.get("file") or "(no file)")
+    if item.get("line"):
+        place += f":{item['line']}:{item.get('column') or 1}"
+    return place
+
+
 def diagnostics_table(items: Sequence[Mapping[str, Any]]) -> str:
     """Input errors (as in ``mailctl validate --format json``) as a Markdown table."""
     rows = ["| Place | Error | Hint |", "| --- | --- | --- |"]
     for item in items[:DIAGNOSTICS_SHOWN]:
-        place = f"{item.get('file')}:{item.get('line') or 0}:{item.get('column') or 0}"
+        place = _place(item)
         rows.append(
             f"| {code(place)} | {clipped(str(item.get('message', '')))} "
             f"| {clipped(str(item.get('hint') or ''))} |"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from reconciler.errors import Diagnostic, Severity
 from reconciler.render.style import style
 
-DIAGNOSTICS_FORMAT_VERSION = 1
+DIAGNOSTICS_FORMAT_VERSION: Literal[1] = 1
 
 
 def text(items: Sequence[Diagnostic], *, colour: bool = False) -> str:
@@ -27,20 +27,39 @@ def text(items: Sequence[Diagnostic], *, colour: bool = False) -> str:
 
 
 def as_dict(item: Diagnostic) -> dict[str, Any]:
+    """One diagnostic for tools: what is not known (no file, line, column or hint) is
+    ``null``, never 0 or ""."""
+    location = item.location
     return {
         "severity": str(item.severity),
-        "file": item.location.file,
-        "line": item.location.line,
-        "column": item.location.column,
+        "file": location.file or None,
+        "line": location.line or None,
+        "column": location.column or None,
         "message": item.message,
-        "hint": item.hint,
+        "hint": item.hint or None,
     }
 
 
-def as_json(items: Sequence[Diagnostic], **extra: Any) -> str:
+def counts(items: Sequence[Diagnostic]) -> dict[str, int]:
+    errors = sum(1 for i in items if i.severity is Severity.ERROR)
+    return {"errors": errors, "warnings": len(items) - errors}
+
+
+def as_json(
+    items: Sequence[Diagnostic],
+    *,
+    ok: bool,
+    path: str | None,
+    summary: Mapping[str, int] | None = None,
+) -> str:
+    """The diagnostics document: ``summary`` (what the run counted, if it got that far)
+    always with the number of errors and warnings. Its shape on failure is
+    :class:`reconciler.render.json_output.Failure`."""
     document = {
         "format_version": DIAGNOSTICS_FORMAT_VERSION,
-        **extra,
+        "ok": ok,
+        "path": path,
+        "summary": {**(summary or {}), **counts(items)},
         "diagnostics": [as_dict(i) for i in items],
     }
     return json.dumps(document, indent=2, sort_keys=False)

@@ -130,7 +130,7 @@ def _head(plan: PlanDocument) -> str:
     title = wording.totals(plan) if plan.has_changes() else "no changes"
     lines = [MARKER, f"## mailctl plan: {title}", "", clipped(wording.origin(plan))]
     if not plan.has_changes():
-        lines.append(wording.STORE_MATCHES)
+        lines.append(wording.store_matches(plan))
     lines += [
         "",
         "| Summary | Count |",

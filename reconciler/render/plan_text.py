@@ -22,7 +22,6 @@ from reconciler.render import plan_checks
 from reconciler.render.style import style
 from reconciler.render.wording import (
     DECISIONS,
-    STORE_MATCHES,
     SYMBOLS,
     allowlist_entries,
     allowlist_totals,
@@ -39,6 +38,7 @@ from reconciler.render.wording import (
     plural,
     settings,
     shows_gates,
+    store_matches,
     totals,
 )
 
@@ -136,7 +136,7 @@ def _lines(plan: PlanDocument, colour: bool) -> Iterator[str]:
             f"No changes. The store already matches serial {plan.source.rollback_to}.", bold=True
         )
     else:
-        yield out(f"No changes. {STORE_MATCHES}", bold=True)
+        yield out(f"No changes. {store_matches(plan)}", bold=True)
     if plan.has_changes() and plan.source.kind == "rollback" and plan.source.rollback_to:
         yield from (out(line, fg="yellow") for line in git_must_follow(plan.source.rollback_to))
 

@@ -23,6 +23,7 @@ from reconciler.plan.document import (
     PlanDocument,
     SourceLocation,
 )
+from reconciler.plan.targeting import Targeting
 from reconciler.render import plan_checks
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 DECISIONS = "Decisions (a saved plan is applied with exactly these):"
 PINS_SHOWN = 20  # --resolve pins named; the JSON plan has every one
 STORE_MATCHES = "The store matches the desired state."
+NOT_PLANNED_SHOWN = 20  # domains named as not planned; the JSON plan has every one
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,20 @@ def totals(plan: PlanDocument) -> str:
     """``1 to create, 2 to update, 0 to delete, 1 range change``."""
     s = plan.summary
     ranges = plural(s.ranges_added + s.ranges_removed, "range change", "range changes")
-    return f"{s.create} to create, {s.update} to update, {s.delete} to delete, {ranges}"
+    text = f"{s.create} to create, {s.update} to update, {s.delete} to delete, {ranges}"
+    targeting = plan.decisions.targeting
+    if targeting is not None and targeting.not_planned:
+        text += f", {len(targeting.not_planned)} not planned"
+    return text
+
+
+def store_matches(plan: PlanDocument) -> str:
+    """What a plan without changes means: the store matches, or, for a targeted plan
+    that left changes out, only its targeted part does."""
+    targeting = plan.decisions.targeting
+    if targeting is not None and (targeting.not_planned or targeting.ranges_not_planned):
+        return "The targeted part of the store matches the desired state; the rest is not planned."
+    return STORE_MATCHES
 
 
 # Long lists (thousands of ranges on a feed's first plan) are cut here; the JSON plan
@@ -217,4 +232,24 @@ def decision_lines(decisions: Decisions) -> list[str]:
             f"mass-change limit {limits.percent}%, judged from {limits.floor} stored domains "
             f"(--mass-change-percent {limits.percent} --mass-change-floor {limits.floor})"
         )
+    if decisions.targeting is not None:
+        lines += targeting_lines(decisions.targeting)
+    return lines
+
+
+def targeting_lines(targeting: Targeting) -> list[str]:
+    """The targeting and what it left out: ``planned only: --domain a.example``,
+    ``not planned: 2 domains with changes (b.example, c.example)``."""
+    given = [f"--domain {name}" for name in targeting.domains]
+    given += [f"--exclude {name}" for name in targeting.exclude]
+    lines = [f"planned only: {' '.join(given)} (the gates judge this part only)"]
+    left_out = targeting.not_planned
+    if left_out:
+        named = ", ".join(left_out[:NOT_PLANNED_SHOWN])
+        if len(left_out) > NOT_PLANNED_SHOWN:
+            named += f" … and {len(left_out) - NOT_PLANNED_SHOWN} more (see the JSON plan)"
+        count = plural(len(left_out), "domain", "domains")
+        lines.append(f"not planned: {count} with changes ({named})")
+    if targeting.ranges_not_planned:
+        lines.append("not planned: the connection range changes (kept as stored with --domain)")
     return lines

@@ -29,7 +29,10 @@ class Backend(ABC):
     read_options: ClassVar[Mapping[str, Any]] = {}
     write_options: ClassVar[Mapping[str, Any]] = {}
 
-    def __init__(self) -> None:
+    def __init__(self, *, read_only: bool = False) -> None:
+        # read_only: this process only reads (a server of the settings); the backend
+        # opens the database so that it cannot write, and creates nothing beside it.
+        self.read_only = read_only
         self._engine: Engine | None = None
 
     @property

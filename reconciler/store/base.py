@@ -6,7 +6,7 @@ every apply with a snapshot sufficient to restore that revision.
 
 Contract (checked by ``tests/store/test_contract.py`` against every backend):
 
-* ``read()`` never creates anything. A store that does not exist yet reads as
+* ``read()`` and ``head()`` never create anything. A store that does not exist yet reads as
   ``StoredState(lineage=None, serial=0)``.
 * ``apply()`` writes all of a request in ONE transaction: either every change, the
   new serial (old + 1) and the history entry are stored, or nothing is. It refuses
@@ -124,7 +124,9 @@ class ApplyRequest:
 
     ``target`` is what the store holds afterwards (recorded as the history snapshot);
     applying ``creates``/``updates``/``deletes``/``connection_ranges`` to the expected
-    state yields exactly ``target``.
+    state yields exactly ``target``. ``only`` and ``excluded``: the plan's targeting
+    (``--domain``/``--exclude``); no other domain may change, and with ``only`` the
+    connection ranges may not either.
     """
 
     expected_lineage: str | None
@@ -136,6 +138,18 @@ class ApplyRequest:
     connection_ranges: tuple[str, ...]
     target: StoredState
     record: HistoryRecord
+    only: frozenset[str] | None = None  # None: any domain may change
+    excluded: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StoreHead:
+    """Who the store is and how far it got, without its content: ``lineage`` (None:
+    nothing applied yet), ``serial`` and when that serial was written (ISO 8601, UTC)."""
+
+    lineage: str | None
+    serial: int
+    applied_at: str | None
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,11 @@ class Store(Protocol):
     display_url: str  # the URL with any password removed
 
     def read(self) -> StoredState: ...
+
+    def head(self) -> StoreHead:
+        """Lineage, serial and time of the latest write of settings: one row, so cheap
+        enough to ask every second (a reader polls it to notice an apply)."""
+        ...
 
     def last_applied(self) -> StoredState | None:
         """The state recorded by the latest history entry (the base of drift)."""

@@ -58,6 +58,26 @@ def refuse_if_outside_target(request: ApplyRequest) -> None:
         raise _inconsistent([f"{', '.join(outside[:5])} changed but not in the target"])
 
 
+def refuse_if_outside_targeting(request: ApplyRequest, current: StoredState) -> None:
+    """Raise StoreError if the request changes a domain its targeting (``only``,
+    ``excluded``) leaves out, or, with ``only``, the connection ranges.
+
+    Apply refuses such a plan as stale before it gets here; this keeps a caller that
+    builds a request by hand (a bug) from writing outside a reviewed targeted plan.
+    """
+    changed = [*request.deletes, *(d.name for d in (*request.creates, *request.updates))]
+    only, excluded = request.only, request.excluded
+    problems = [
+        f"{name} changed outside the targeting"
+        for name in sorted(set(changed))
+        if (only is not None and name not in only) or name in excluded
+    ]
+    if only is not None and set(request.connection_ranges) != set(current.connection_ranges):
+        problems.append("connection ranges changed outside the targeting (--domain)")
+    if problems:
+        raise _inconsistent(problems)
+
+
 def refuse_if_inconsistent(request: ApplyRequest, current: StoredState) -> None:
     """Raise StoreError unless the delta, applied to ``current``, yields ``request.target``.
 

@@ -62,14 +62,19 @@ def resolve_url(cli_value: str | None, env: Mapping[str, str], cwd: Path) -> str
     return url
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, read_only: bool = False) -> Store:
     """The store at ``url``, its schema checked (StoreTooNew) and upgraded if older.
 
     Creates nothing: a store that does not exist yet is created by its first apply.
     Raises StoreError (with the reason) when the URL is unsupported or the database
     cannot be reached.
+
+    ``read_only``: for a process that only reads (``mailctl serve``). SQLite is opened
+    as on read-only media (no lock, WAL or shared-memory file is created; see
+    sqlite.py); PostgreSQL sessions are read-only, so a role with SELECT alone
+    suffices; an older schema is refused instead of upgraded; every write fails.
     """
-    store = SqlStore(_backend(_parse(url)))
+    store = SqlStore(_backend(_parse(url), read_only=read_only))
     try:
         store.open()
     except BaseException:
@@ -133,7 +138,7 @@ def _refuse_unusable_parts(url: URL, source: str) -> None:
             )
 
 
-def _backend(url: URL) -> Backend:
+def _backend(url: URL, *, read_only: bool) -> Backend:
     if url.drivername == "sqlite":
-        return SqliteBackend(Path(url.database or "").absolute())
-    return PostgresBackend(url)
+        return SqliteBackend(Path(url.database or "").absolute(), read_only=read_only)
+    return PostgresBackend(url, read_only=read_only)

@@ -33,8 +33,8 @@ class PostgresBackend(Backend):
     LOCK_KEY = advisory_key("mailctl")  # lock(): held across a whole plan-check-apply
     WRITE_KEY = advisory_key("mailctl/write")  # each write transaction
 
-    def __init__(self, url: URL) -> None:
-        super().__init__()
+    def __init__(self, url: URL, *, read_only: bool = False) -> None:
+        super().__init__(read_only=read_only)
         self.url = url.set(drivername="postgresql+psycopg")
         self.display_url = _shown(self.url)
 
@@ -44,6 +44,9 @@ class PostgresBackend(Backend):
             connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_SECONDS
         if "application_name" not in self.url.query:
             connect_args["application_name"] = f"mailctl (pid {os.getpid()})"
+        if self.read_only and "options" not in self.url.query:
+            # The server then refuses any write of this session, whatever the role may do.
+            connect_args["options"] = "-c default_transaction_read_only=on"
         return create_engine(self.url, connect_args=connect_args)
 
     def may_exist(self) -> bool:

@@ -29,6 +29,7 @@ from reconciler.store.base import (
     Inbox,
     LockState,
     StoreError,
+    StoreHead,
     StoreMissing,
     UnknownSerial,
 )
@@ -48,6 +49,7 @@ _UPDATE_DOMAIN = (
     .where(domains.c.name == bindparam("b_name"))
     .values({column.key: bindparam(column.key) for column in DOMAIN_COLUMNS})
 )
+_HEAD_SELECT = select(state.c.lineage, state.c.serial, state.c.updated_at)
 _DELETE_DOMAIN = delete(domains).where(domains.c.name == bindparam("b_name"))
 
 
@@ -58,7 +60,8 @@ class SqlStore(Transactions):
 
     def open(self) -> None:
         """Check the schema: StoreTooNew if a newer mailctl wrote it (nothing written),
-        upgraded in place if an older one did. A store that does not exist stays so."""
+        upgraded in place if an older one did (StoreError instead when the backend is
+        read-only). A store that does not exist stays so."""
         if not self._backend.may_exist():
             return
         with (
@@ -70,6 +73,12 @@ class SqlStore(Transactions):
             revision = schema.current(conn)
         schema.refuse_unknown(revision, self.display_url)
         if revision is not None and revision != schema.head():
+            if self._backend.read_only:
+                raise StoreError(
+                    f"the store at {self.display_url} has an older schema ({revision}) and "
+                    "is opened read-only here; run mailctl show once with write access to "
+                    "upgrade it"
+                )
             with self._writing(create=False):
                 pass  # _writing upgrades, under the write lock, re-checking the revision
 
@@ -81,6 +90,13 @@ class SqlStore(Transactions):
     def read(self) -> StoredState:
         with self._reading() as conn:
             return StoredState() if conn is None else _read_state(conn, self.display_url)
+
+    def head(self) -> StoreHead:
+        with self._reading() as conn:
+            row = None if conn is None else conn.execute(_HEAD_SELECT).first()
+        if row is None:
+            return StoreHead(lineage=None, serial=0, applied_at=None)
+        return StoreHead(lineage=row.lineage, serial=row.serial, applied_at=row.updated_at)
 
     def apply(self, request: ApplyRequest) -> int:
         # Everything that needs no database is computed before the write lock is taken,
@@ -102,6 +118,7 @@ class SqlStore(Transactions):
             current = _read_state(conn, self.display_url)
             guards.refuse_if_stale(request, current, self.display_url)
             guards.refuse_if_inconsistent(request, current)
+            guards.refuse_if_outside_targeting(request, current)
             stamp = rows.now()
             if current.lineage is None:
                 conn.execute(

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from reconciler.store.backends import Backend, driver_reason
 from reconciler.store.base import LockState, StoreCorrupt, StoreError
@@ -32,19 +33,20 @@ _SEEN_AS_SQLITE: set[Path] = set()  # database files this process must not open 
 class SqliteBackend(Backend):
     """A SQLite file in WAL mode; the lock is ``flock`` on ``<file>.lock``.
 
-    A store this process may not write (read-only media, ``chattr +i``, permissions;
-    as the kernel judges it, ``os.access``) is opened read-only: reading it creates
-    no lock, WAL or shared-memory file and never upgrades its schema, and every
-    writer is refused before it starts. SQLite can read a WAL database in a folder
-    it cannot write only as ``immutable`` (it then takes no locks); that is used only
-    when no write-ahead log holds data, and each read checks afterwards that the file
+    A store this process may not write (opened ``read_only``; read-only media,
+    ``chattr +i``, permissions, as the kernel judges it, ``os.access``) is opened
+    read-only: reading it creates no lock, WAL or shared-memory file and never
+    upgrades its schema, and every writer is refused before it starts. SQLite can
+    read a WAL database in a folder it cannot write only as ``immutable`` (it then
+    takes no locks); that is used only when no write-ahead log holds data, and each
+    read checks afterwards that the file
     did not change meanwhile (see :meth:`read_guard`).
     """
 
     write_options: ClassVar[Mapping[str, Any]] = {_WRITE: True}
 
-    def __init__(self, path: Path) -> None:
-        super().__init__()
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        super().__init__(read_only=read_only)
         self.path = path
         self.display_url = f"sqlite:///{path}"
         self._mode: str | None = None  # "rw", "ro" or "immutable", fixed on first use
@@ -59,6 +61,8 @@ class SqliteBackend(Backend):
         return self._mode
 
     def _writable(self) -> bool:
+        if self.read_only:
+            return False
         folder = self.path.parent
         if not folder.exists():
             return True  # nothing to read; the first apply creates it (or says why not)
@@ -89,7 +93,10 @@ class SqliteBackend(Backend):
             if self.mode == "immutable":
                 query["immutable"] = "1"
             url = URL.create("sqlite", database=f"file:{quote(str(self.path))}", query=query)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        # Immutable: SQLite detects no change, so a pooled connection could keep pages
+        # of an older file in its cache; a fresh connection per read has none.
+        pool = {"poolclass": NullPool} if self.mode == "immutable" else {}
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, **pool)
         # pysqlite's own transaction handling skips BEGIN for reads and DDL; take it
         # over (the recipe in SQLAlchemy's SQLite docs) so every transaction is real.
         event.listen(engine, "connect", _sqlite_connect)

@@ -4,7 +4,9 @@ and text that read back, and refusal of names that would corrupt a firewall file
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 
 import jsonschema
@@ -12,6 +14,7 @@ import pytest
 
 from reconciler.allowlist.feeds import read_feed
 from reconciler.allowlist.formats import COMBINED, FORMATS
+from reconciler.allowlist.formats.csv_format import COLUMNS
 from reconciler.allowlist.formats.json_format import AllowlistDocument, allowlist_schema
 from reconciler.allowlist.rules import Allowlist, DomainRule, Origin
 from tests.allowlist.formats_support import (
@@ -43,8 +46,8 @@ def test_rules_do_not_depend_on_the_order_of_the_ranges() -> None:
 def test_every_text_file_carries_the_checksum_and_origin() -> None:
     whole = sample()
     for name, data in render_all(whole).items():
-        if name.endswith(".json"):
-            continue
+        if name.endswith((".json", ".csv")):
+            continue  # no comments: the same facts are fields (JSON) or in the manifest
         stem = name.split(".rules.")[0] if ".rules." in name else name.rsplit(".", 1)[0]
         expected = whole if stem == COMBINED else _one(whole, stem)
         head = data.decode().split("\n")[:4]
@@ -59,7 +62,10 @@ def test_a_later_serial_changes_the_header_but_not_the_checksum() -> None:
     assert before.checksum == after.checksum
     old, new = render_all(before), render_all(after)
     assert sorted(old) == sorted(new)
-    assert [name for name in old if old[name] == new[name]] == []
+    # CSV has no header comments, so nothing in it names the serial.
+    assert [name for name in old if old[name] == new[name]] == [
+        name for name in old if name.endswith(".csv")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -174,6 +180,20 @@ def test_the_schema_refuses_what_mailctl_never_writes() -> None:
 
 
 # -- CSV and text ----------------------------------------------------------------------
+
+
+def test_csv_starts_with_its_header_row_and_holds_no_comment_lines() -> None:
+    whole = sample()
+    for name, data in render_all(whole).items():
+        if not name.endswith(".csv"):
+            continue
+        text = data.decode()
+        assert text.split("\n", 1)[0] == ",".join(COLUMNS), name
+        assert not [line for line in text.splitlines() if line.startswith("#")], name
+        # Read as a spreadsheet or a plain csv reader would: nothing skipped first.
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert {row["domain"] for row in rows} <= {rule.domain for rule in whole.domains}
+        assert rows == rows_csv(text)
 
 
 def test_csv_has_one_row_per_domain_and_cidr() -> None:

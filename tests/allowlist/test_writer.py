@@ -148,7 +148,7 @@ def test_no_static_ip_domain_left_removes_every_file_mailctl_wrote(tmp_path: Pat
     writer.write(tmp_path, allowlist(domain("a.example")), ALL)
     report = writer.write(tmp_path, allowlist(domain("a.example", static=False)), ALL)
     assert len(report.removed) == 14
-    assert {p.name for p in tmp_path.iterdir()} == {writer.MANIFEST, writer.LOCK}
+    assert {p.name for p in tmp_path.iterdir()} == {writer.MANIFEST}
 
 
 def test_formats_not_asked_for_are_left_alone(tmp_path: Path) -> None:

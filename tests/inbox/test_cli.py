@@ -36,7 +36,7 @@ def apply(tmp_path: Path, state: str, text: str, *flags: str) -> None:
 def listed(state: str, *args: str) -> list[dict[str, Any]]:
     result = mailctl("inbox", "list", "--format", "json", "--state", state, *args)
     assert result.returncode == 0, result.stderr
-    records: list[dict[str, Any]] = json.loads(result.stdout)
+    records: list[dict[str, Any]] = json.loads(result.stdout)["inboxes"]
     return records
 
 

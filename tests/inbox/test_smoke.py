@@ -60,7 +60,7 @@ def test_inbox_list_of_an_unconfigured_domain_and_an_idna_address(
         "xn--bcher-kva.example (bücher.example)  imap imap.xn--bcher-kva.example:993"
     ), listed.stdout
     as_json = json.loads(run_mailctl("inbox", "list", "--format", "json", "--state", state).stdout)
-    assert as_json[0]["address_unicode"] == "bob@bücher.example"
+    assert as_json["inboxes"][0]["address_unicode"] == "bob@bücher.example"
     missing = run_mailctl("inbox", "list", "--domain", "nothere.test", "--state", state)
     assert missing.returncode == 1
     assert missing.stdout == ""

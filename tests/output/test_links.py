@@ -53,8 +53,8 @@ def test_export_refuses_a_linked_domain_folder_listed_in_the_manifest(
     assert diagnostic.location.file == str(out / "www" / "example.com")
     assert diagnostic.message.startswith("is a symbolic link: ")
     assert tree(elsewhere) == outside  # the foreign file keeps its bytes
-    # nothing written, not even the manifest: only the (empty) lock file appears
-    assert tree(out) == {**inside, autoconfig_writer.LOCK: ("file", b"")}
+    # nothing written, not even the manifest (the lock file is beside the folder)
+    assert tree(out) == inside
 
 
 def test_export_writes_nothing_through_a_linked_folder_it_would_create_files_in(
@@ -67,7 +67,7 @@ def test_export_writes_nothing_through_a_linked_folder_it_would_create_files_in(
     with pytest.raises(InputError, match="is a symbolic link"):
         autoconfig_writer.export_domains(out, {"example.com": domain("example.com")})
     assert list(elsewhere.iterdir()) == []
-    assert tree(out) == {"www": ("link", str(elsewhere)), autoconfig_writer.LOCK: ("file", b"")}
+    assert tree(out) == {"www": ("link", str(elsewhere))}
 
 
 def test_export_refuses_a_listed_file_that_is_a_link(tmp_path: Path, elsewhere: Path) -> None:
@@ -121,6 +121,4 @@ def test_allowlist_refuses_a_manifest_that_is_a_link(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is a symbolic link"):
         allowlist_writer.write(out, allowlist("a.example"), ALL)
     assert elsewhere.read_bytes() == b"{}"
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        [allowlist_writer.LOCK, allowlist_writer.MANIFEST]
-    )
+    assert sorted(p.name for p in out.iterdir()) == [allowlist_writer.MANIFEST]

@@ -1,7 +1,8 @@
 """The managed-folder contract, once for every producer that writes through
 :mod:`reconciler.output.managed` (the allowlists and the autoconfig export): one run at a
 time, a file it did not write is never replaced, unchanged files are not touched, and
-its lock file never changes another file nor leads out of the folder."""
+its lock file lives beside the folder (never in the folder that gets published), never
+changes another file and is never reached through a link."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from reconciler.allowlist.formats import FORMATS
 from reconciler.allowlist.rules import Origin, build
 from reconciler.autoconfig import writer as autoconfig_writer
 from reconciler.errors import InputError, MailctlError
+from reconciler.output.lock import lock_name
 from tests.output.support import domain, tree
 
 OLD = 1_000_000_000  # an mtime (2001) that no write of this test can produce
@@ -67,7 +69,7 @@ def producer(request: pytest.FixtureRequest) -> Producer:
 
 
 def snapshot(folder: Path, lock: str) -> dict[str, tuple[bytes, int]]:
-    """Every file's bytes and mtime (ns), the lock file aside."""
+    """Every file's bytes and mtime (ns), a lock file left by an older mailctl aside."""
     return {
         str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted(folder.rglob("*"))
@@ -75,14 +77,42 @@ def snapshot(folder: Path, lock: str) -> dict[str, tuple[bytes, int]]:
     }
 
 
+def lock_of(out: Path, producer: Producer) -> Path:
+    parent, name = lock_name(out, producer.lock)
+    return parent / name
+
+
+def test_the_lock_file_lives_beside_the_folder_never_in_it(
+    tmp_path: Path, producer: Producer
+) -> None:
+    out = tmp_path / "published"
+    producer.write(out, ("a.example",))
+    lock = tmp_path / f".published{producer.lock}"
+    assert lock_of(out, producer) == lock
+    assert lock.is_file()
+    assert producer.lock not in {p.name for p in out.rglob("*")}
+    assert not [p for p in out.rglob("*.lock")]
+    # Every spelling of the folder finds the one lock.
+    (tmp_path / "alias").symlink_to(out)
+    assert lock_of(tmp_path / "alias", producer) == lock
+    assert lock_of(out / "." / "www" / "..", producer) == lock
+
+
+def test_the_root_folder_has_no_place_for_a_lock(producer: Producer) -> None:
+    with pytest.raises(MailctlError, match="nothing beside it"):
+        lock_name(Path("/"), producer.lock)
+
+
 def test_a_second_writer_on_the_same_folder_is_refused(tmp_path: Path, producer: Producer) -> None:
-    with (tmp_path / producer.lock).open("a") as held:
+    out = tmp_path / "out"
+    out.mkdir()
+    with lock_of(out, producer).open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(MailctlError, match=producer.busy):
-            producer.write(tmp_path, ("a.example",))
-    assert {p.name for p in tmp_path.iterdir()} == {producer.lock}
-    producer.write(tmp_path, ("a.example",))  # released: the next run goes ahead
-    assert (tmp_path / producer.target).is_file()
+            producer.write(out, ("a.example",))
+    assert list(out.iterdir()) == []
+    producer.write(out, ("a.example",))  # released: the next run goes ahead
+    assert (out / producer.target).is_file()
 
 
 def test_unchanged_files_keep_their_bytes_and_mtimes(tmp_path: Path, producer: Producer) -> None:
@@ -132,21 +162,23 @@ def test_lock_linked_outside_creates_nothing_there(tmp_path: Path, producer: Pro
     out, outside = tmp_path / "out", tmp_path / "outside"
     out.mkdir()
     outside.mkdir()
-    (out / producer.lock).symlink_to(outside / "created")
+    lock = lock_of(out, producer)
+    lock.symlink_to(outside / "created")
     with pytest.raises(InputError) as caught:
         producer.write(out, ("a.example",))
     (diagnostic,) = caught.value.diagnostics
-    assert diagnostic.location.file == str(out / producer.lock)
+    assert diagnostic.location.file == str(lock)
     assert diagnostic.message.startswith("is a symbolic link: ")
     assert list(outside.iterdir()) == []
-    assert tree(out) == {producer.lock: ("link", str(outside / "created"))}
+    assert tree(out) == {}
+    assert lock.is_symlink()
 
 
 def test_lock_hard_linked_to_a_file_leaves_it_unchanged(tmp_path: Path, producer: Producer) -> None:
     out, victim = tmp_path / "out", tmp_path / "victim"
     out.mkdir()
     victim.write_bytes(b"precious\n")
-    os.link(victim, out / producer.lock)
+    os.link(victim, lock_of(out, producer))
     with pytest.raises(InputError, match="hard link"):
         producer.write(out, ("a.example",))
     assert victim.read_bytes() == b"precious\n"
@@ -155,7 +187,7 @@ def test_lock_hard_linked_to_a_file_leaves_it_unchanged(tmp_path: Path, producer
 def test_lock_file_is_created_empty_and_never_written(tmp_path: Path, producer: Producer) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    lock = out / producer.lock
+    lock = lock_of(out, producer)
     lock.write_bytes(b"left by an earlier run\n")
     producer.write(out, ("a.example",))
     assert lock.read_bytes() == b"left by an earlier run\n"  # opened without O_TRUNC

@@ -54,7 +54,8 @@ def test_plan_apply_history_rollback(store_url: str, tmp_path: Path, run_offline
         "--auto-approve",
     )
     assert second.returncode == 0, second.stderr
-    history = json.loads(run_offline("history", "--state", store_url, "--format", "json").stdout)
+    printed = run_offline("history", "--state", store_url, "--format", "json").stdout
+    history = json.loads(printed)["entries"]
     assert (history[0]["serial"], history[0]["actor"]) == (1, "ci")
     assert history[1]["changes"] == [
         {"action": "update", "domain": "b.example", "fields": ["imap.host"]}

@@ -115,7 +115,7 @@ def test_history_names_the_serial_a_rollback_restored(
         "ranges_added": 0,
         "ranges_removed": 0,
     }
-    as_json = json.loads(mailctl("history", "--format", "json", "--state", url).stdout)
+    as_json = json.loads(mailctl("history", "--format", "json", "--state", url).stdout)["entries"]
     assert [e["restored_serial"] for e in as_json] == [None, None, 1]
     lines = mailctl("history", "--state", url).stdout.splitlines()
     assert lines[2].endswith("restored serial 1") and "restored" not in lines[1]

@@ -62,7 +62,7 @@ def test_rollback_then_export_serial_then_history(tmp_path: Path, run_mailctl: R
     assert offline("apply", str(saved), *state).returncode == 0
 
     shown = run_mailctl("history", "--format", "json", *state)
-    assert [e["restored_serial"] for e in json.loads(shown.stdout)] == [None, None, 1]
+    assert [e["restored_serial"] for e in json.loads(shown.stdout)["entries"]] == [None, None, 1]
     assert "restored serial 1" in run_mailctl("history", *state).stdout
 
     refused = run_mailctl("export", "--serial", "1", "--out", str(domains), *state)

@@ -31,7 +31,7 @@ def test_show_history_export(tmp_path: Path, run_mailctl: Run) -> None:
     assert json.loads(shown.stdout)["domains"]["a.example"]["imap.host"] == "imap.a.example"
     history = run_mailctl("history", "--format", "json", "--state", state)
     assert history.returncode == 0
-    assert [e["serial"] for e in json.loads(history.stdout)] == [1]
+    assert [e["serial"] for e in json.loads(history.stdout)["entries"]] == [1]
     exported = run_mailctl("export", "--state", state)
     assert exported.returncode == 0
     assert list(yaml.safe_load(exported.stdout)["domains"]) == ["a.example"]

@@ -1,10 +1,12 @@
-"""CSV: ``#`` comment lines, a header row, then one row per domain and source CIDR.
+"""CSV: the header row first, then one row per domain and source CIDR.
 
 Columns: domain, family (ipv4/ipv6), cidr, ports (the destination ports, sorted,
 space-separated), imap_host, imap_port, smtp_host, smtp_port. Fields are quoted by the
 csv module where they need it; lines end with ``\\n`` like every other allowlist file.
-A reader must skip the leading ``#`` lines (they carry origin and checksum, as in the
-other formats) before the header row.
+The file has no ``#`` comment lines: CSV has no comments, and a spreadsheet or
+``csv.DictReader`` would read them as data. The facts the other formats carry in their
+header (origin, serial, checksum) are in the folder's manifest, under ``csv:<stem>``,
+and in the JSON file of the same stem.
 
 One row per domain and CIDR is what makes the file useful to spreadsheets and
 ``grep``, and makes the combined file O(domains x ranges): the only format that is.
@@ -18,7 +20,7 @@ import csv
 import io
 
 from reconciler.allowlist.formats import names
-from reconciler.allowlist.formats.header import header
+from reconciler.allowlist.formats.header import is_combined
 from reconciler.allowlist.rules import Allowlist, DomainRule
 
 EXTENSION = ".csv"
@@ -65,11 +67,9 @@ def _rows(rule: DomainRule, family: str, cidrs: tuple[str, ...]) -> str:
 
 
 def render(allowlist: Allowlist, stem: str) -> list[tuple[str, bytes]]:
+    is_combined(allowlist, stem)  # a per-domain file of that domain alone, as elsewhere
     sources = allowlist.sources
-    parts = [
-        header(allowlist, stem, "CSV", ["skip these # lines; the header row follows"]),
-        _row(list(COLUMNS)),
-    ]
+    parts = [_row(list(COLUMNS))]
     for rule in allowlist.domains:
         parts.append(_rows(rule, "ipv4", sources.ipv4))
         parts.append(_rows(rule, "ipv6", sources.ipv6))

@@ -23,6 +23,9 @@ from reconciler.allowlist.formats.header import is_combined
 from reconciler.allowlist.rules import Allowlist, DomainRule
 
 EXTENSION = ".json"
+# The schema's $id: an identifier, not an address (no server publishes it). The file is
+# schemas/allowlist.schema.json in mailctl's repository; `mailctl schema allowlist`
+# prints it; the README says how to map the identifier to it in an editor.
 SCHEMA_ID = "https://mailctl.dev/schemas/allowlist.schema.json"
 
 

@@ -1,0 +1,132 @@
+"""``serve``: the applied settings over HTTP (``reconciler.serve``), run by uvicorn.
+
+The store must hold an apply before the server starts (:class:`NoStore` otherwise: a
+mistyped ``--state`` is an error, not an empty service). The server reads it
+read-only; several processes or hosts may serve one PostgreSQL store. SIGTERM or
+SIGINT stop it gracefully: no new connections, requests in flight finish (up to
+:data:`GRACE_SECONDS`), exit status 0.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, ModuleType
+
+from reconciler.app.store import refuse_if_empty
+from reconciler.errors import MailctlError
+from reconciler.plan.status import EXIT_OK
+from reconciler.serve import app as web
+from reconciler.serve.limits import DEFAULT_MAX_BODY
+from reconciler.serve.poller import DEFAULT_INTERVAL as DEFAULT_INTERVAL  # part of this API
+
+DEFAULT_BIND = "127.0.0.1:8080"
+GRACE_SECONDS = 10
+KEEP_ALIVE_SECONDS = 5
+MAX_HEADER_BYTES = 16 * 1024  # the whole request head: request line and headers
+MAX_CONNECTIONS = 1000  # per worker; more get 503 instead of queueing without bound
+
+
+class BadBind(MailctlError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Serve the store at ``state_url`` on ``bind`` (``HOST:PORT``, ``[v6]:PORT``) with
+    ``workers`` processes, each polling the store every ``poll_interval`` seconds."""
+
+    state_url: str | None = None
+    bind: str = DEFAULT_BIND
+    workers: int = 1
+    poll_interval: float = DEFAULT_INTERVAL
+    max_body: int = DEFAULT_MAX_BODY
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    status: int = EXIT_OK
+
+
+def parse_bind(bind: str) -> tuple[str, int]:
+    """``(host, port)`` of ``HOST:PORT`` or ``[IPv6]:PORT``; BadBind says how to write it."""
+    host, sep, port = bind.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise BadBind(
+            f"--bind {bind!r} is not HOST:PORT; write e.g. 127.0.0.1:8080, [::1]:8080 "
+            "or 0.0.0.0:8080 (port 1-65535)"
+        )
+    return host, int(port)
+
+
+def check_store(state_url: str | None) -> str:
+    """The resolved URL of the store, after reading its head once, read-only (StoreError
+    if unreachable, NoStore if nothing was applied there)."""
+    from reconciler.store.open import open_store, resolve_url
+
+    url = resolve_url(state_url, os.environ, Path.cwd())
+    store = open_store(url, read_only=True)
+    try:
+        refuse_if_empty(store, store.read())
+    finally:
+        store.close()
+    return url
+
+
+def serve(options: ServeOptions) -> Served:
+    """Run the server until it is told to stop; returns when it has stopped."""
+    import uvicorn
+
+    host, port = parse_bind(options.bind)
+    if options.workers < 1 or options.poll_interval <= 0:
+        raise MailctlError("--workers must be at least 1 and --poll-interval above 0")
+    url = check_store(options.state_url)
+    # Each worker process builds the application from these (uvicorn's factory).
+    os.environ[web.ENV_STATE] = url
+    os.environ[web.ENV_POLL_INTERVAL] = repr(options.poll_interval)
+    os.environ[web.ENV_MAX_BODY] = str(options.max_body)
+    with _stopped_quietly():
+        _run(uvicorn, host, port, options.workers)
+    return Served(url=f"http://{options.bind}/")
+
+
+@contextmanager
+def _stopped_quietly() -> Iterator[None]:
+    """uvicorn, once stopped gracefully, raises the signal that stopped it again with
+    the handler found at start: with these, that ends in exit status 0, as asked for."""
+    stop = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, _stopped) for sig in stop}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    pass  # the server has already shut down when this runs
+
+
+def _run(uvicorn: ModuleType, host: str, port: int, workers: int) -> None:
+    uvicorn.run(
+        "reconciler.serve.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        limit_concurrency=MAX_CONNECTIONS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        access_log=False,  # ours (reconciler.serve.observe) never logs a query string
+        server_header=False,
+        proxy_headers=False,
+        log_level="warning",
+    )
