@@ -129,7 +129,8 @@ class Answer:
     media_type: str
 
 
-AUTODISCOVER_MEDIA_TYPE = "application/xml; charset=utf-8"
+# What Exchange answers with, and what Outlook expects ([MS-OXDSCLI] POX).
+AUTODISCOVER_MEDIA_TYPE = "text/xml; charset=utf-8"
 PROBLEM_MEDIA_TYPE = "text/plain; charset=utf-8"
 
 

@@ -28,6 +28,18 @@ from reconciler.store.base import Inbox, StoreError
 AUTOCONFIG_ENV = "MAILCTL_AUTOCONFIG"
 
 
+class DomainNotConfigured(MailctlError):
+    """The address's (or the asked) domain is not among the applied domains."""
+
+
+class FiledElsewhere(MailctlError):
+    """The address is connected already, filed under another domain."""
+
+
+class NotConnected(MailctlError):
+    """No inbox of that address is connected."""
+
+
 def autoconfig_from_env(env: Mapping[str, str]) -> tuple[Path, ...]:
     """The autoconfig sources named by ``$MAILCTL_AUTOCONFIG`` (``os.pathsep``-separated)."""
     return tuple(Path(part) for part in env.get(AUTOCONFIG_ENV, "").split(os.pathsep) if part)
@@ -125,7 +137,7 @@ def connect(options: ConnectOptions) -> Connected:
                 if state.lineage is None
                 else f"it is not among the {count} in {store.display_url}"
             )
-            raise MailctlError(
+            raise DomainNotConfigured(
                 f"cannot connect {parsed}: domain {parsed.domain} is not configured; {where}. "
                 "Add it to domains.yaml, then mailctl plan and apply."
                 + suggestion(parsed.domain, options.autoconfig)
@@ -134,7 +146,7 @@ def connect(options: ConnectOptions) -> Connected:
         try:
             record = store.connect_inbox(str(parsed), parsed.domain)
         except StoreError as exc:
-            raise MailctlError(
+            raise FiledElsewhere(
                 f"cannot connect {parsed}: {exc} (mailctl inbox disconnect {parsed})"
             ) from None
     return Connected(record, domain, new=not already)
@@ -178,7 +190,7 @@ def list_inboxes(options: ListOptions) -> InboxList:
         if only is not None and not inboxes and resolve(only, domains) is None:
             shown = names.to_unicode(only)
             spelled = only if shown == only else f"{only} ({shown})"
-            raise MailctlError(
+            raise DomainNotConfigured(
                 f"domain {spelled} is not configured: it is not among the "
                 f"{_plural(len(domains), 'domain')} in {store.display_url}, and no inbox "
                 "is filed under it (mailctl show lists the configured domains)"
@@ -193,7 +205,7 @@ def disconnect(options: DisconnectOptions) -> Disconnected:
     with opened(options.state_url) as store:
         removed = store.disconnect_inbox(str(parsed))
     if not removed:
-        raise MailctlError(
+        raise NotConnected(
             f"no inbox {parsed} is connected (the local part must match exactly; "
             "mailctl inbox list shows them)"
         )

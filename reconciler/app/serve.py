@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
 
 from reconciler.app.store import refuse_if_empty
-from reconciler.errors import MailctlError
+from reconciler.errors import InputError, Location, MailctlError
 from reconciler.plan.status import EXIT_OK
 from reconciler.serve import app as web
+from reconciler.serve import apple, bearer
 from reconciler.serve.limits import DEFAULT_MAX_BODY
 from reconciler.serve.poller import DEFAULT_INTERVAL as DEFAULT_INTERVAL  # part of this API
 
@@ -45,6 +46,10 @@ class ServeOptions:
     workers: int = 1
     poll_interval: float = DEFAULT_INTERVAL
     max_body: int = DEFAULT_MAX_BODY
+    sign_cert: Path | None = None  # with sign_key: Apple profiles go out signed
+    sign_key: Path | None = None
+    sign_chain: Path | None = None
+    token_file: Path | None = None  # else $MAILCTL_SERVE_TOKEN; neither: no inbox routes
 
 
 @dataclass(frozen=True)
@@ -87,13 +92,44 @@ def serve(options: ServeOptions) -> Served:
     if options.workers < 1 or options.poll_interval <= 0:
         raise MailctlError("--workers must be at least 1 and --poll-interval above 0")
     url = check_store(options.state_url)
+    wiring = check_wiring(options, os.environ)
     # Each worker process builds the application from these (uvicorn's factory).
+    for name in (apple.ENV_SIGN_CERT, apple.ENV_SIGN_KEY, apple.ENV_SIGN_CHAIN):
+        os.environ.pop(name, None)  # only what was checked above reaches the workers
+    os.environ.update(wiring)
     os.environ[web.ENV_STATE] = url
     os.environ[web.ENV_POLL_INTERVAL] = repr(options.poll_interval)
     os.environ[web.ENV_MAX_BODY] = str(options.max_body)
     with _stopped_quietly():
         _run(uvicorn, host, port, options.workers)
     return Served(url=f"http://{options.bind}/")
+
+
+def check_wiring(options: ServeOptions, env: Mapping[str, str]) -> dict[str, str]:
+    """The signing files and the token, read and checked once before the server starts
+    (InputError naming the file at fault; the key and the token never appear in a
+    message); returns the variables that name them to the worker processes, which
+    read them again, once each, when they build the application."""
+    if (options.sign_cert is None) != (options.sign_key is None) or (
+        options.sign_chain is not None and options.sign_cert is None
+    ):
+        raise InputError.single(
+            Location("--sign-cert/--sign-key"),
+            "profiles are signed with a certificate and its key, given together",
+            "give both --sign-cert FILE and --sign-key FILE (and --sign-chain FILE if "
+            "the certificate needs intermediates), or none of them",
+        )
+    wiring: dict[str, str] = {}
+    if options.sign_cert is not None and options.sign_key is not None:
+        wiring[apple.ENV_SIGN_CERT] = str(options.sign_cert.resolve())
+        wiring[apple.ENV_SIGN_KEY] = str(options.sign_key.resolve())
+        if options.sign_chain is not None:
+            wiring[apple.ENV_SIGN_CHAIN] = str(options.sign_chain.resolve())
+        apple.signer_from(wiring)
+    if options.token_file is not None:
+        wiring[bearer.ENV_TOKEN_FILE] = str(options.token_file.resolve())
+    bearer.load_token({**env, **wiring})
+    return wiring
 
 
 @contextmanager

@@ -3,6 +3,8 @@ firewall admins."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from reconciler.app import serve as app
@@ -33,7 +35,42 @@ from reconciler.cli.common import state_option
     metavar="SECONDS",
     help="How often each worker asks the store whether its serial moved.",
 )
-def serve(state_url: str | None, bind: str, workers: int, poll_interval: float) -> None:
+@click.option(
+    "--sign-cert",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Sign Apple profiles with this PEM certificate (needs --sign-key).",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="The certificate's private key, PEM, unencrypted; read once, never logged.",
+)
+@click.option(
+    "--sign-chain",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Intermediate certificates (PEM) sent with the signature.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="MAILCTL_SERVE_TOKEN_FILE",
+    metavar="FILE",
+    help="Bearer token that opens the /v1/inboxes endpoints (file mode 600); "
+    "else $MAILCTL_SERVE_TOKEN; neither: those endpoints are off.",
+)
+def serve(
+    state_url: str | None,
+    bind: str,
+    workers: int,
+    poll_interval: float,
+    sign_cert: Path | None,
+    sign_key: Path | None,
+    sign_chain: Path | None,
+    token_file: Path | None,
+) -> None:
     """Serve the applied settings over HTTP, reading the store read-only.
 
     Every answer comes from one in-memory snapshot of one serial; an apply is picked
@@ -41,22 +78,38 @@ def serve(state_url: str | None, bind: str, workers: int, poll_interval: float) 
     Ctrl-C: requests in flight finish first.
 
     \b
-    Endpoints (all GET, public, with ETag and Cache-Control):
+    Endpoints (public, GET unless said, the first ones with ETag and Cache-Control):
       /v1/domains, /v1/domains/DOMAIN          settings as JSON
       /v1/settings?email=ADDRESS               pre-population: login name filled in
       /v1/connection-ips[.txt]                 ranges to allow, JSON or one CIDR a line
       /v1/domains/DOMAIN/connection-ips[.txt]  the same for one domain
       /mail/config-v1.1.xml?emailaddress=A     Thunderbird autoconfig (also under
                                                /.well-known/autoconfig/)
+      POST /autodiscover/autodiscover.xml      Outlook Autodiscover (path in any case)
+      /mobileconfig?emailaddress=A             Apple profile (signed with --sign-*)
       /healthz, /metrics, /openapi.json        operations
+
+    \b
+    With a token (--token-file or $MAILCTL_SERVE_TOKEN), Authorization: Bearer TOKEN:
+      POST /v1/inboxes {"address": A}          connect (201 new, 200 already)
+      GET /v1/inboxes[?domain=DOMAIN]          list
+      DELETE /v1/inboxes/ADDRESS               disconnect (204)
 
     \b
     Examples:
       mailctl serve
       mailctl serve --state postgresql://reader@db/mailctl --bind 0.0.0.0:8080 --workers 4
+      mailctl serve --sign-cert profile.crt --sign-key profile.key --token-file token
     """
     app.serve(
         app.ServeOptions(
-            state_url=state_url, bind=bind, workers=workers, poll_interval=poll_interval
+            state_url=state_url,
+            bind=bind,
+            workers=workers,
+            poll_interval=poll_interval,
+            sign_cert=sign_cert,
+            sign_key=sign_key,
+            sign_chain=sign_chain,
+            token_file=token_file,
         )
     )

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from reconciler.serve import api, mozilla
+from reconciler.serve import api, apple, inboxes, mozilla, outlook
 from reconciler.serve.headers import SecurityHeaders
 from reconciler.serve.limits import DEFAULT_MAX_BODY, BodyLimit
 from reconciler.serve.metrics import Metrics
@@ -42,7 +42,13 @@ from reconciler.store.open import open_store
 
 Router = Callable[[SnapshotSource], Sequence[BaseRoute]]
 
-ROUTERS: tuple[Router, ...] = (api.routes, mozilla.routes)
+ROUTERS: tuple[Router, ...] = (
+    api.routes,
+    mozilla.routes,
+    outlook.routes,
+    apple.from_environment,
+    inboxes.from_environment,
+)
 
 # How `mailctl serve` hands its options to each worker process that uvicorn starts.
 ENV_STATE = "MAILCTL_STATE"

@@ -1,7 +1,9 @@
 """The request body limit: a body larger than :data:`DEFAULT_MAX_BODY` is refused with
 ``413`` before it is read. A declared ``Content-Length`` over the limit is refused at
 once, unread; a body without one (chunked) is counted as it arrives and refused as soon
-as it passes the limit. Header sizes are limited by the HTTP server (see app/serve.py).
+as it passes the limit. Request headers over :data:`MAX_HEADER_BYTES` in all are refused
+with ``431``: the HTTP server's own cap (``h11_max_incomplete_event_size``, see
+app/serve.py) only bounds a head still arriving, not one that comes in a single read.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY = 64 * 1024
+MAX_HEADER_BYTES = 16 * 1024  # names and values of every request header, together
 _REFUSAL = b'{"error":"request body too large"}'
+_HEADERS_REFUSAL = b'{"error":"request header fields too large"}'
 
 
 class TooLarge(Exception):
@@ -24,6 +28,9 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+            await _refuse(send, 431, _HEADERS_REFUSAL)
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
@@ -66,17 +73,17 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send) -> None:
+async def _refuse(send: Send, status: int = 413, body: bytes = _REFUSAL) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
-                (b"content-length", str(len(_REFUSAL)).encode()),
+                (b"content-length", str(len(body)).encode()),
                 (b"cache-control", b"no-store"),
                 (b"connection", b"close"),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": _REFUSAL})
+    await send({"type": "http.response.body", "body": body})

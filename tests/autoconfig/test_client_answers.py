@@ -16,7 +16,7 @@ from tests.autoconfig.autodiscover_support import HOSTILE, MOBILESYNC, request
 from tests.store.requests import domain
 
 DOMAINS = {"example.com": domain("example.com"), "example.org": domain("example.org")}
-XML = "application/xml; charset=utf-8"
+XML = "text/xml; charset=utf-8"
 
 
 def test_any_address_of_a_served_domain_gets_its_settings() -> None:

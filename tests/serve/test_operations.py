@@ -147,3 +147,12 @@ def test_the_access_log_has_one_line_per_request_and_no_secret(store_url: str, p
     ]
     assert lines[0]["route"] == "/v1/settings" and lines[0]["bytes"] > 0
     assert "alice" not in log.getvalue() and "tok3n" not in log.getvalue()
+
+
+def test_oversized_request_headers_are_refused(store_url: str) -> None:
+    """16 KiB of headers in all is the most: an answer under it, 431 over it."""
+    (under,) = get_all(store_url, "/healthz", **{"X-Pad": "x" * 15_000})
+    (over,) = get_all(store_url, "/healthz", **{"X-Pad": "x" * 17_000})
+    assert under.status_code == 200
+    assert over.status_code == 431
+    assert over.json() == {"error": "request header fields too large"}
