@@ -44,6 +44,7 @@ EDGES = (
     "anyio",
     "starlette",
     "uvicorn",
+    "jinja2",
     "urllib.request",
 )
 

@@ -60,7 +60,8 @@ def _normalised(flag: str, values: Iterable[str]) -> tuple[list[str], list[str]]
 def _unknown(flag: str, name: str, known: Collection[str]) -> str:
     shown = names.to_unicode(name)
     spelled = name if shown == name else f"{name} ({shown})"
-    close = difflib.get_close_matches(name, sorted(known), n=1)
+    # Domain names share their suffixes, so only a near spelling is suggested.
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
     hint = f"did you mean {close[0]}?" if close else "mailctl show lists the stored domains"
     return f"{flag} {spelled}: no such domain in the desired state or the store; {hint}"
 

@@ -79,6 +79,8 @@ def serve(
 
     \b
     Endpoints (public, GET unless said, the first ones with ETag and Cache-Control):
+      /                                        the page for people: settings, connection
+                                               IPs with a Copy button (?page=N, ?q=NAME)
       /v1/domains, /v1/domains/DOMAIN          settings as JSON
       /v1/settings?email=ADDRESS               pre-population: login name filled in
       /v1/connection-ips[.txt]                 ranges to allow, JSON or one CIDR a line

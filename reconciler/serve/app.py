@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from reconciler.serve import api, apple, inboxes, mozilla, outlook
+from reconciler.serve import api, apple, inboxes, mozilla, outlook, page
 from reconciler.serve.headers import SecurityHeaders
 from reconciler.serve.limits import DEFAULT_MAX_BODY, BodyLimit
 from reconciler.serve.metrics import Metrics
@@ -48,6 +48,7 @@ ROUTERS: tuple[Router, ...] = (
     outlook.routes,
     apple.from_environment,
     inboxes.from_environment,
+    page.routes,
 )
 
 # How `mailctl serve` hands its options to each worker process that uvicorn starts.

@@ -132,6 +132,16 @@ def test_a_name_neither_desired_nor_stored_is_a_usage_error_with_a_suggestion(
     assert not out.exists() and db.read_bytes() == before
 
 
+def test_a_name_far_from_every_domain_gets_no_suggestion(
+    tmp_path: Path, moved: Path, state: str
+) -> None:
+    """Domain names share their suffixes; only a near spelling is suggested."""
+    with pytest.raises(TargetingError) as refused:
+        planned(moved, state, Selection(domains=("nothere.example",)), tmp_path / "p.json")
+    assert "did you mean" not in str(refused.value)
+    assert "mailctl show lists the stored domains" in str(refused.value)
+
+
 def test_a_name_that_is_no_domain_name_is_a_usage_error(moved: Path, state: str) -> None:
     with pytest.raises(TargetingError, match=r"--domain '192.0.2.1': email domain .* is an IP"):
         planned(moved, state, Selection(domains=("192.0.2.1",)))
