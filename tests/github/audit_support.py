@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.github.conftest import SCRIPTS, node
+from tests.github.github_standin import OWNER, REPO, StandIn
 
 FIXTURE = Path(__file__).with_name("data") / "audit.json"
 BOT = "github-actions[bot]"
 LABEL = "mailctl-audit"
+TOKEN = "ghs_audit-token"
 
 
 def fixture() -> dict[str, Any]:
@@ -23,8 +25,9 @@ def fixture() -> dict[str, Any]:
 
 
 def domain_of(report: dict[str, Any], name: str) -> dict[str, Any]:
-    (found,) = [d for d in report["domains"] if d["domain"] == name]
-    return found
+    found: list[dict[str, Any]] = [d for d in report["domains"] if d["domain"] == name]
+    (domain,) = found
+    return domain
 
 
 def failing(name: str, *findings: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +85,47 @@ def issue(number: int, login: str, body: str, labels: tuple[str, ...] = (LABEL,)
         "labels": [{"name": name} for name in labels],
         "body": body,
     }
+
+
+class Keeper:
+    """Runs ``node audit-keeper.cjs`` as the audit workflow's step would, on one report."""
+
+    def __init__(self, github: StandIn, work: Path) -> None:
+        self.github, self.work, self.runs = github, work, 0
+        work.mkdir(parents=True, exist_ok=True)
+
+    def __call__(
+        self, report: dict[str, Any] | str | Path | None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Keep the issues for ``report``: a report, its text, a file holding it, or
+        None for a report file that does not exist."""
+        self.runs += 1
+        file = self.work / f"audit-{self.runs}.json"
+        if isinstance(report, Path):
+            file = report
+        elif report is not None:
+            file.write_text(report if isinstance(report, str) else json.dumps(report))
+        self.summary = self.work / f"summary-{self.runs}.md"
+        self.summary.touch()
+        self.github.requests.clear()
+        return subprocess.run(
+            [node(), str(SCRIPTS / "audit-keeper.cjs")],
+            env={
+                "PATH": "/usr/bin:/bin",
+                "GITHUB_API_URL": self.github.url,
+                "GITHUB_TOKEN": TOKEN,
+                "GITHUB_REPOSITORY": f"{OWNER}/{REPO}",
+                "GITHUB_SERVER_URL": "https://github.com",
+                "GITHUB_RUN_ID": str(4240 + self.runs),
+                "GITHUB_STEP_SUMMARY": str(self.summary),
+                "MAILCTL_AUDIT_FILE": str(file),
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
 
 
 def js(function: str, *args: Any) -> Any:

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.github.audit_support import (
     BOT,
     LABEL,
+    TOKEN,
+    Keeper,
     decide,
     domain_of,
     failing,
@@ -24,57 +24,9 @@ from tests.github.audit_support import (
     unreachable,
 )
 from tests.github.conftest import SCRIPTS, node
-from tests.github.github_standin import OWNER, REPO, StandIn, serving
+from tests.github.github_standin import OWNER, REPO, StandIn
 
-TOKEN = "ghs_audit-token"
 ISSUES = f"/repos/{OWNER}/{REPO}/issues"
-
-
-@pytest.fixture
-def github() -> Iterator[StandIn]:
-    with serving(StandIn(tokens={TOKEN: BOT, "ghp_ada": "ada"})) as standin:
-        yield standin
-
-
-class Keeper:
-    """Runs ``node audit-keeper.cjs`` as the audit workflow's step would, on one report."""
-
-    def __init__(self, github: StandIn, work: Path) -> None:
-        self.github, self.work, self.runs = github, work, 0
-
-    def __call__(
-        self, report: dict[str, Any] | str | None, **env: str
-    ) -> subprocess.CompletedProcess[str]:
-        self.runs += 1
-        file = self.work / f"audit-{self.runs}.json"
-        if report is not None:
-            file.write_text(report if isinstance(report, str) else json.dumps(report))
-        self.summary = self.work / f"summary-{self.runs}.md"
-        self.summary.touch()
-        self.github.requests.clear()
-        return subprocess.run(
-            [node(), str(SCRIPTS / "audit-keeper.cjs")],
-            env={
-                "PATH": "/usr/bin:/bin",
-                "GITHUB_API_URL": self.github.url,
-                "GITHUB_TOKEN": TOKEN,
-                "GITHUB_REPOSITORY": f"{OWNER}/{REPO}",
-                "GITHUB_SERVER_URL": "https://github.com",
-                "GITHUB_RUN_ID": str(4240 + self.runs),
-                "GITHUB_STEP_SUMMARY": str(self.summary),
-                "MAILCTL_AUDIT_FILE": str(file),
-                **env,
-            },
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-
-
-@pytest.fixture
-def keeper(github: StandIn, tmp_path: Path) -> Keeper:
-    return Keeper(github, tmp_path)
 
 
 def human_issue(github: StandIn) -> int:
