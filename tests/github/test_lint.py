@@ -270,3 +270,20 @@ def test_plan_and_apply_share_the_plan_key_as_a_secret() -> None:
     assert action["inputs"]["plan-key"]["default"] == ""
     (run,) = [s for s in action["runs"]["steps"] if s.get("id") == "run"]
     assert run["env"]["MAILCTL_PLAN_KEY"] == "${{ inputs.plan-key }}"
+
+
+def test_the_audit_keeps_issues_only_from_a_report_after_uploading_it() -> None:
+    """No report, no issue touched: the keeper step runs only when mailctl-audit named a
+    report; the artifact is uploaded before it (a failing keeper still leaves it), and
+    the job fails after it."""
+    steps = load(ACTION)["runs"]["steps"]
+    names = [step.get("name", "") for step in steps]
+    (keeper,) = [s for s in steps if "audit-keeper.cjs" in str(s.get("env", {}))]
+    assert keeper["if"] == "inputs.mode == 'audit' && steps.run.outputs.audit-file != ''"
+    assert keeper["uses"] == "actions/github-script@v7"
+    assert keeper["env"]["MAILCTL_AUDIT_FILE"] == "${{ steps.run.outputs.audit-file }}"
+    assert keeper["with"]["github-token"] == "${{ inputs.github-token }}"
+    upload = names.index("Upload the plan and the allowlists, or the audit report")
+    assert upload < steps.index(keeper) < names.index("Fail unless mailctl passed")
+    (run,) = [s for s in steps if s.get("id") == "run"]
+    assert run["env"]["MAILCTL_STRICT"] == "${{ inputs.strict }}"
