@@ -49,6 +49,13 @@ function code(value) {
   return `<code>${escape(value)}</code>`;
 }
 
+const CLIP = 500; // characters of one message: an issue body holds at most 65,536
+
+function clipped(value) {
+  const chars = [...String(value)];
+  return chars.length <= CLIP ? String(value) : chars.slice(0, CLIP - 1).join("") + "…";
+}
+
 function firstLines(text) {
   return String(text || "").replace(/^\uFEFF/, "").split(/\r?\n/, 2).map((l) => l.trim());
 }
@@ -153,7 +160,7 @@ function table(findings) {
       : "—";
     const step = f.failed_step ? code(f.failed_step) : "—";
     const mark = f.severity === "failure" ? "⛔ failure" : "⚠️ warning";
-    return `| ${f.endpoint.toUpperCase()} | ${code(`${f.host}:${f.port}`)} | ${mark} | ${code(f.kind)} | ${step} | ${cert} | ${code(f.message)} |`;
+    return `| ${f.endpoint.toUpperCase()} | ${code(`${f.host}:${f.port}`)} | ${mark} | ${code(f.kind)} | ${step} | ${cert} | ${code(clipped(f.message))} |`;
   });
   return [
     "| Endpoint | Server | Severity | Finding | Failed step | Certificate (SHA-256, expiry) | Message |",
@@ -271,7 +278,10 @@ function decide(report, issues, { strict = false, author = DEFAULT_AUTHOR, label
   return actions;
 }
 
-/** The job summary: the counts, and the evidence table of every domain that is not ok. */
+const SUMMARY_DOMAINS = 100; // a job summary holds at most 1 MiB
+
+/** The job summary: the counts, and the evidence table of each domain that is not ok
+ * (the first SUMMARY_DOMAINS of them; the report in the artifact has them all). */
 function summary(report) {
   const s = report.summary || {};
   const n = (v) => (Number.isInteger(v) ? v : "?");
@@ -280,9 +290,12 @@ function summary(report) {
     "",
     `${count(report.domains.length, "domain")} (${n(s.endpoints)} endpoints) audited at ${code(report.audited_at)}.`,
   ];
-  for (const domain of report.domains) {
-    if (domain.verdict === "ok") continue;
+  const shown = report.domains.filter((d) => d.verdict !== "ok");
+  for (const domain of shown.slice(0, SUMMARY_DOMAINS)) {
     lines.push("", `### ${named(domain)}: ${domain.verdict}`, "", table(domain.findings));
+  }
+  if (shown.length > SUMMARY_DOMAINS) {
+    lines.push("", `${count(shown.length - SUMMARY_DOMAINS, "more domain")} not ok: see audit.json in the artifact.`);
   }
   return lines.join("\n") + "\n";
 }

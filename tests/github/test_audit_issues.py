@@ -283,3 +283,23 @@ def test_the_job_summary_shows_every_domain_that_is_not_ok() -> None:
         "### <code>a.example</code>: failing",
         "### <code>b.example</code>: warning",
     ]
+
+
+def test_a_long_message_is_clipped_in_the_table_but_counts_as_evidence() -> None:
+    long = "x" * 5000
+    (create,) = decide(
+        report_of(failing("a.example", unreachable("i.a.example", message=long))), []
+    )
+    assert "x" * 499 + "…</code>" in create["body"] and "x" * 500 not in create["body"]
+    shorter = report_of(failing("a.example", unreachable("i.a.example", message=long[:-1])))
+    (update,) = decide(shorter, [issue(3, BOT, create["body"])])
+    assert update["kind"] == "update"
+
+
+def test_the_job_summary_shows_a_hundred_domains_and_counts_the_rest() -> None:
+    names = [f"d{n:03}.example" for n in range(130)]
+    report = report_of(*(failing(name, unreachable(f"imap.{name}")) for name in names))
+    text = js("summary", report)
+    assert text.count("\n### ") == 100
+    assert "### <code>d099.example</code>: failing" in text
+    assert text.endswith("\n30 more domains not ok: see audit.json in the artifact.\n")
