@@ -27,6 +27,7 @@ EDGES = (
     "reconciler.store",
     "reconciler.net",
     "reconciler.checks",
+    "reconciler.mailbox",
     "reconciler.output",
     "reconciler.app",
     "reconciler.cli",
@@ -55,7 +56,7 @@ APP = ("reconciler.app",)
 APP_FORBIDDEN = ("click", "reconciler.cli", "reconciler.web")
 
 # What the command line must not import itself: it asks a use case instead.
-CLI_FORBIDDEN = ("reconciler.store", "reconciler.net", "reconciler.checks")
+CLI_FORBIDDEN = ("reconciler.store", "reconciler.net", "reconciler.checks", "reconciler.mailbox")
 
 # The HTTP service reads the store and answers; it never writes settings, checks
 # servers or drives a terminal. (The inbox endpoints may write inboxes, through
@@ -65,6 +66,7 @@ SERVE_FORBIDDEN = (
     "click",
     "reconciler.cli",
     "reconciler.checks",
+    "reconciler.mailbox",
     "reconciler.net",
     "reconciler.output",
     "reconciler.app.apply",

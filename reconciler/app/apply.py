@@ -294,7 +294,7 @@ def apply_document(
         if not trusted.has_changes():
             return Applied(serial=None, verdicts=verdicts, summary=summary)
         return Applied(
-            serial=store.apply(store_request(document, trusted, actor, commit)),
+            serial=store.apply(store_request(document, trusted, actor, commit, evidence)),
             verdicts=verdicts,
             summary=summary,
         )

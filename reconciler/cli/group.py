@@ -15,6 +15,7 @@ COMMANDS = {
     "validate": "reconciler.cli.validate",
     "schema": "reconciler.cli.validate",
     "check": "reconciler.cli.check",
+    "audit": "reconciler.cli.audit",
     "plan": "reconciler.cli.planning",
     "apply": "reconciler.cli.planning",
     "rollback": "reconciler.cli.planning",

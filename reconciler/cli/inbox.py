@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from reconciler.app import inbox as app
+from reconciler.cli import inbox_verify
 from reconciler.cli.boundary import input_view
 from reconciler.cli.common import plural, state_option
 from reconciler.desired.inbox import describe, inherited
@@ -83,9 +86,21 @@ def inbox() -> None:
     f"from when the domain is not configured. Default: ${app.AUTOCONFIG_ENV} "
     f"(paths separated by '{os.pathsep}').",
 )
+@click.option(
+    "--verify",
+    "verifying",
+    is_flag=True,
+    help="Log in first (as inbox verify does) and connect only when that passes.",
+)
+@inbox_verify.verify_options
 @state_option
 def connect(
-    address: str, fmt: str, autoconfig_sources: tuple[Path, ...], state_url: str | None
+    address: str,
+    fmt: str,
+    autoconfig_sources: tuple[Path, ...],
+    verifying: bool,
+    build: Callable[[str, str | None], Any],
+    state_url: str | None,
 ) -> None:
     """Connect the inbox ADDRESS and show the settings it inherits.
 
@@ -93,15 +108,21 @@ def connect(
     IDNA); the local part is kept exactly as given. The domain must be configured
     (applied to the store); if it is not, nothing is stored, the command exits 1 and,
     when the autoconfig data knows the domain, prints the entry to add to
-    domains.yaml. Connecting an inbox twice is harmless.
+    domains.yaml. Connecting an inbox twice is harmless. With --verify it first logs
+    in to the domain's IMAP server (see mailctl inbox verify for the options) and,
+    when that fails, stores nothing and exits 3.
 
     \b
     Examples:
       mailctl inbox connect alice@example.com
       mailctl inbox connect Bob@Bücher.example --format json
       mailctl inbox connect carol@gmail.com --autoconfig ispdb/
+      mailctl inbox connect dave@example.com --verify --password-env MAIL_LOGIN_PASSWORD
     """
     input_view(fmt)
+    if verifying:
+        _connect_verified(build(address, state_url), fmt)
+        return
     sources = autoconfig_sources or app.autoconfig_from_env(os.environ)
     done = app.connect(app.ConnectOptions(address, state_url, sources))
     if fmt == "json":
@@ -114,6 +135,26 @@ def connect(
     click.echo(f"{verb}: {address} (domain {domain}); it inherits:")
     for line in describe(done.domain):
         click.echo(f"  {line}")
+
+
+def _connect_verified(options: Any, fmt: str) -> None:
+    from reconciler.app.verify import connect_verified
+
+    done = connect_verified(options)
+    connected = done.connected
+    if fmt == "json":
+        more: dict[str, Any] = {"connected": None if connected is None else _record(connected)}
+        document = inbox_verify.document(done.verified, **more)
+        click.echo(json.dumps(document, indent=2))
+        sys.exit(done.status)
+    click.echo("\n".join(inbox_verify.lines(done.verified)))
+    if connected is None:
+        click.echo("Not connected: the verification failed; nothing was stored.")
+    else:
+        verb = "Connected" if connected.new else "Already connected"
+        shown, domain = _spelled(connected)
+        click.echo(f"{verb}: {shown} (domain {domain}).")
+    sys.exit(done.status)
 
 
 @inbox.command(name="list")
@@ -178,3 +219,6 @@ def disconnect(address: str, state_url: str | None) -> None:
     """
     done = app.disconnect(app.DisconnectOptions(address, state_url))
     click.echo(f"Disconnected {done.address}.")
+
+
+inbox.add_command(inbox_verify.verify_command)

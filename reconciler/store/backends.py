@@ -48,6 +48,11 @@ class Backend(ABC):
     def may_exist(self) -> bool:
         """False when the store certainly does not exist yet; looks without creating."""
 
+    def writable(self) -> bool:
+        """Whether this process may write the store (else it reads an older schema as
+        it is, and never upgrades it)."""
+        return not self.read_only
+
     @abstractmethod
     def prepare_write(self) -> None:
         """Make a place for the store before its first write."""

@@ -29,6 +29,7 @@ from typing import Any, Literal, Protocol
 from reconciler.desired.model import Domain
 from reconciler.desired.state import StoredState
 from reconciler.errors import Blocked, MailctlError
+from reconciler.plan.evidence_history import EndpointKey, EvidenceRecord
 
 # The largest serial a store can hold: its column is a 32-bit INTEGER in PostgreSQL.
 MAX_SERIAL = 2**31 - 1
@@ -140,6 +141,9 @@ class ApplyRequest:
     record: HistoryRecord
     only: frozenset[str] | None = None  # None: any domain may change
     excluded: frozenset[str] = frozenset()
+    # The plan's live-check evidence, recorded in the same transaction (source "plan").
+    evidence: Sequence[EvidenceRecord] = ()
+    keep_evidence: int = 30  # runs kept per endpoint afterwards
 
 
 @dataclass(frozen=True)
@@ -204,5 +208,26 @@ class Store(Protocol):
     def disconnect_inbox(self, address: str) -> bool: ...
 
     def inboxes(self, domain: str | None = None) -> list[Inbox]: ...
+
+    def refuse_if_read_only(self) -> None:
+        """StoreError naming why, when this process could not write the store."""
+        ...
+
+    def record_evidence(self, records: Sequence[EvidenceRecord], keep: int) -> None:
+        """Add one run's records and keep only the last ``keep`` per endpoint: one
+        transaction. StoreMissing when nothing was ever applied."""
+        ...
+
+    def latest_evidence(self) -> dict[EndpointKey, EvidenceRecord]:
+        """The newest record of every endpoint (empty on a store without history)."""
+        ...
+
+    def evidence_timeline(self, domain: str) -> list[EvidenceRecord]:
+        """Every kept record of ``domain``, oldest first."""
+        ...
+
+    def prune_evidence(self, keep: int) -> int:
+        """Keep the last ``keep`` records per endpoint; return how many were removed."""
+        ...
 
     def close(self) -> None: ...

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from reconciler.desired.state import StoredState, flatten
-from reconciler.store import guards, rows, schema
+from reconciler.store import evidence, guards, rows, schema
 from reconciler.store.base import (
     MAX_SERIAL,
     ApplyRequest,
@@ -33,6 +33,8 @@ from reconciler.store.base import (
     StoreMissing,
     UnknownSerial,
 )
+from reconciler.store.evidence import EvidenceStore
+from reconciler.store.migrations import READABLE
 from reconciler.store.tables import (
     DOMAIN_COLUMNS,
     connection_ranges,
@@ -41,7 +43,6 @@ from reconciler.store.tables import (
     inboxes,
     state,
 )
-from reconciler.store.transactions import Transactions
 
 _DOMAIN_SELECT = select(domains.c.name, *DOMAIN_COLUMNS)
 _UPDATE_DOMAIN = (
@@ -53,7 +54,7 @@ _HEAD_SELECT = select(state.c.lineage, state.c.serial, state.c.updated_at)
 _DELETE_DOMAIN = delete(domains).where(domains.c.name == bindparam("b_name"))
 
 
-class SqlStore(Transactions):
+class SqlStore(EvidenceStore):
     """A :class:`reconciler.store.base.Store` on a SQLAlchemy backend."""
 
     # --- opening -------------------------------------------------------------------
@@ -73,7 +74,9 @@ class SqlStore(Transactions):
             revision = schema.current(conn)
         schema.refuse_unknown(revision, self.display_url)
         if revision is not None and revision != schema.head():
-            if self._backend.read_only:
+            if not self._backend.writable():
+                if revision in READABLE:
+                    return  # read as it is; a writer upgrades it
                 raise StoreError(
                     f"the store at {self.display_url} has an older schema ({revision}) and "
                     "is opened read-only here; run mailctl show once with write access to "
@@ -142,6 +145,7 @@ class SqlStore(Transactions):
             serial = current.serial + 1
             conn.execute(update(state).values(serial=serial, updated_at=stamp))
             conn.execute(insert(history).values(serial=serial, applied_at=stamp, **record))
+            evidence.insert_records(conn, request.evidence, request.keep_evidence)
             return serial
 
     @contextmanager

@@ -60,6 +60,9 @@ class SqliteBackend(Backend):
                 self._mode = "ro" if self._wal_size() else "immutable"
         return self._mode
 
+    def writable(self) -> bool:
+        return self._writable()
+
     def _writable(self) -> bool:
         if self.read_only:
             return False

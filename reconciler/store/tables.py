@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -108,3 +109,26 @@ lock_holder = Table(
 DOMAIN_COLUMNS: tuple[Column[Any], ...] = tuple(domains.c[field] for field in FIELDS)
 """The domain columns in the order of ``reconciler.desired.state.FIELDS`` (a KeyError here means
 flatten gained a field that needs a column and a migration)."""
+
+# One row per endpoint of a domain per check run (an audit, or the checks of an applied
+# plan). No foreign key to domains: the timeline of a deleted domain stays readable.
+check_evidence = Table(
+    "check_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Text, nullable=False),
+    Column("recorded_at", Text, nullable=False),
+    Column("source", Text, nullable=False),  # "audit" or "plan"
+    Column("domain", Text, nullable=False),
+    Column("protocol", Text, nullable=False),
+    Column("host", Text, nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("verdict", Text, nullable=False),
+    Column("failed_step", Text, nullable=True),
+    Column("certificate_sha256", Text, nullable=True),
+    Column("certificate_not_after", Text, nullable=True),
+    Column("tls_version", Text, nullable=True),
+    Column("capabilities", Text, nullable=False),  # JSON array
+    Column("message", Text, nullable=False),
+    Index("ix_check_evidence_endpoint", "domain", "protocol", "host", "port"),
+)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from reconciler.store import schema
 from reconciler.store.backends import Backend
 from reconciler.store.base import StoreError, StoreMissing
+from reconciler.store.migrations import READABLE
 
 
 class Transactions:
@@ -44,7 +45,9 @@ class Transactions:
                 if revision is None:
                     yield None
                     return
-                if revision != schema.head():
+                if revision != schema.head() and (
+                    self._backend.writable() or revision not in READABLE
+                ):
                     raise StoreError(
                         f"the store at {self.display_url} was downgraded to schema revision "
                         f"{revision} while in use; run the command again to upgrade it"

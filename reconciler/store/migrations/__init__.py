@@ -17,5 +17,10 @@ A skeleton can be generated with::
         alembic_config; command.revision(alembic_config(), 'what it does')"
 """
 
-HEAD = "0001"
+HEAD = "0002"
 """The newest revision in ``versions/``, known without importing Alembic."""
+
+READABLE = frozenset({"0001", HEAD})
+"""Revisions whose settings tables this mailctl reads as they are: a process that may
+not write (``serve``, a read-only file) reads such a store without upgrading it, and
+sees no evidence history where its revision has none (0001)."""
