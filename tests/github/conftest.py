@@ -11,12 +11,18 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import ROOT
+
+if TYPE_CHECKING:
+    from tests.github.audit_support import Keeper
+    from tests.github.github_standin import StandIn
 
 SCRIPTS = ROOT / ".github" / "scripts"
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -184,3 +190,22 @@ def pick(comments: list[dict[str, object]], **options: str) -> object:
         timeout=30,
     )
     return json.loads(result.stdout)
+
+
+@pytest.fixture
+def github() -> Iterator[StandIn]:
+    """A recording stand-in for GitHub's REST API on 127.0.0.1, where the audit's token
+    acts as github-actions[bot] and another as a person."""
+    from tests.github.audit_support import BOT, TOKEN
+    from tests.github.github_standin import StandIn, serving
+
+    with serving(StandIn(tokens={TOKEN: BOT, "ghp_ada": "ada"})) as standin:
+        yield standin
+
+
+@pytest.fixture
+def keeper(github: StandIn, tmp_path: Path) -> Keeper:
+    """audit-keeper.cjs under Node, pointed at ``github``."""
+    from tests.github.audit_support import Keeper
+
+    return Keeper(github, tmp_path / "keeper")

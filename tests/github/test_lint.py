@@ -76,12 +76,13 @@ def workflow_files() -> list[Path]:
     return sorted(WORKFLOWS.glob("*.yml"))
 
 
-def test_the_three_workflows_exist() -> None:
-    assert {"apply.yml", "ci.yml", "plan.yml"} <= {p.name for p in workflow_files()}
+def test_the_four_workflows_exist() -> None:
+    assert {"apply.yml", "audit.yml", "ci.yml", "plan.yml"} <= {p.name for p in workflow_files()}
 
 
 def test_actionlint_passes_every_workflow() -> None:
     files = {str(p.relative_to(ROOT)): p.read_text() for p in workflow_files()}
+    assert ".github/workflows/audit.yml" in files
     assert actionlint(files) == []
 
 
@@ -136,8 +137,13 @@ def test_action_metadata() -> None:
             assert PINNED.match(step["uses"]), step["uses"]
     # Every script the action runs exists, is executable and is what the tests run.
     used = re.findall(r"\.github/scripts/([\w.$-]+)", ACTION.read_text())
-    assert set(used) == {"mailctl-$MODE", "sticky-comment.cjs", "mailctl-publish-allowlists"}
-    for name in ("mailctl-plan", "mailctl-apply", "mailctl-publish-allowlists"):
+    assert set(used) == {
+        "mailctl-$MODE",
+        "sticky-comment.cjs",
+        "mailctl-publish-allowlists",
+        "audit-keeper.cjs",
+    }
+    for name in ("mailctl-plan", "mailctl-apply", "mailctl-audit", "mailctl-publish-allowlists"):
         assert os.access(SCRIPTS / name, os.X_OK), name
 
 
@@ -146,13 +152,21 @@ def test_workflows_pin_actions_and_keep_permissions_minimal() -> None:
         text = path.read_text()
         for uses in re.findall(r"uses:\s*(\S+)", text):
             assert uses == "./" or PINNED.match(uses), (path.name, uses)
-    plan, apply, ci = (load(WORKFLOWS / f"{n}.yml") for n in ("plan", "apply", "ci"))
+    plan, apply, ci, audit = (
+        load(WORKFLOWS / f"{n}.yml") for n in ("plan", "apply", "ci", "audit")
+    )
     assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert apply["permissions"] == {"contents": "read"}
     assert ci["permissions"] == {"contents": "read"}
+    assert audit["permissions"] == {"contents": "read", "issues": "write"}
     assert triggers(plan)["pull_request"]["paths"] == ["domains.yaml"]
     assert triggers(apply)["push"] == {"branches": ["main"], "paths": ["domains.yaml"]}
     assert apply["concurrency"] == {"group": "mailctl-apply", "cancel-in-progress": False}
+    # Two audits never overlap (they would decide about the same issues), and a running
+    # audit is never cancelled half-way through keeping them.
+    assert audit["concurrency"] == {"group": "mailctl-audit", "cancel-in-progress": False}
+    assert set(triggers(audit)) == {"schedule", "workflow_dispatch"}
+    assert [s["cron"] for s in triggers(audit)["schedule"]] == ["23 */6 * * *"]
     assert set(triggers(ci)) == {"push", "pull_request"}
     assert [s.get("run") for s in ci["jobs"]["test"]["steps"] if "run" in s] == ["./scripts/test"]
     (plan_step,) = [s for s in plan["jobs"]["plan"]["steps"] if s.get("uses") == "./"]
@@ -161,6 +175,9 @@ def test_workflows_pin_actions_and_keep_permissions_minimal() -> None:
     (apply_step,) = [s for s in apply["jobs"]["apply"]["steps"] if s.get("uses") == "./"]
     assert apply_step["with"]["mode"] == "apply"
     assert apply_step["with"]["state"] == "${{ secrets.MAILCTL_APPLY_STATE }}"
+    (audit_step,) = [s for s in audit["jobs"]["audit"]["steps"] if s.get("uses") == "./"]
+    assert audit_step["with"]["mode"] == "audit"
+    assert audit_step["with"]["state"] == "${{ secrets.MAILCTL_AUDIT_STATE }}"
 
 
 def test_no_secret_or_input_is_interpolated_into_a_script() -> None:
@@ -187,6 +204,7 @@ def test_shellcheck_passes_the_scripts() -> None:
         "mailctl-common.sh",
         "mailctl-plan",
         "mailctl-apply",
+        "mailctl-audit",
         "mailctl-publish-allowlists",
     }
     result = subprocess.run(
@@ -223,15 +241,22 @@ def test_shellcheck_passes_every_run_block() -> None:
     assert checked >= 6
 
 
-def test_the_comment_script_is_valid_javascript() -> None:
-    result = subprocess.run(
-        [node(), "--check", str(SCRIPTS / "sticky-comment.cjs")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+def test_the_node_scripts_are_valid_javascript() -> None:
+    scripts = sorted(SCRIPTS.glob("*.cjs"))
+    assert {p.name for p in scripts} == {
+        "sticky-comment.cjs",
+        "audit-issues.cjs",
+        "audit-keeper.cjs",
+    }
+    for script in scripts:
+        result = subprocess.run(
+            [node(), "--check", str(script)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
 
 
 def test_plan_and_apply_share_the_plan_key_as_a_secret() -> None:
@@ -245,3 +270,20 @@ def test_plan_and_apply_share_the_plan_key_as_a_secret() -> None:
     assert action["inputs"]["plan-key"]["default"] == ""
     (run,) = [s for s in action["runs"]["steps"] if s.get("id") == "run"]
     assert run["env"]["MAILCTL_PLAN_KEY"] == "${{ inputs.plan-key }}"
+
+
+def test_the_audit_keeps_issues_only_from_a_report_after_uploading_it() -> None:
+    """No report, no issue touched: the keeper step runs only when mailctl-audit named a
+    report; the artifact is uploaded before it (a failing keeper still leaves it), and
+    the job fails after it."""
+    steps = load(ACTION)["runs"]["steps"]
+    names = [step.get("name", "") for step in steps]
+    (keeper,) = [s for s in steps if "audit-keeper.cjs" in str(s.get("env", {}))]
+    assert keeper["if"] == "inputs.mode == 'audit' && steps.run.outputs.audit-file != ''"
+    assert keeper["uses"] == "actions/github-script@v7"
+    assert keeper["env"]["MAILCTL_AUDIT_FILE"] == "${{ steps.run.outputs.audit-file }}"
+    assert keeper["with"]["github-token"] == "${{ inputs.github-token }}"
+    upload = names.index("Upload the plan and the allowlists, or the audit report")
+    assert upload < steps.index(keeper) < names.index("Fail unless mailctl passed")
+    (run,) = [s for s in steps if s.get("id") == "run"]
+    assert run["env"]["MAILCTL_STRICT"] == "${{ inputs.strict }}"
