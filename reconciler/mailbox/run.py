@@ -134,6 +134,9 @@ def verify_inbox(
     )
 
 
+_SOCKET_GRACE = 1.0  # seconds the socket outlasts the deadline
+
+
 def _in_thread(
     server: Server, login: Login, trace: Trace, deadline: float
 ) -> tuple[Mailbox | None, Problem | None]:
@@ -143,7 +146,10 @@ def _in_thread(
 
     def work() -> None:
         try:
-            result.append(verify(server, login, trace, deadline))
+            # The socket waits a little longer than the deadline, so that a silent
+            # server is always reported by the deadline below, not by whichever of
+            # the two timers a loaded machine happens to run first.
+            result.append(verify(server, login, trace, deadline + _SOCKET_GRACE))
         except BaseException as error:  # carried to the waiting thread, classified there
             steps.append(trace.step)
             errors.append(error)
