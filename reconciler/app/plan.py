@@ -15,12 +15,14 @@ from reconciler.app.targeting import EVERYTHING, Selection, chosen, narrow
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.loader import load
+from reconciler.desired.state import StoredState
 from reconciler.errors import Diagnostic
 from reconciler.plan import status
-from reconciler.plan.builder import build_plan, with_checks
+from reconciler.plan.builder import assemble, with_checks
 from reconciler.plan.checking import skipped
 from reconciler.plan.decisions import Decisions
 from reconciler.plan.document import PlanDocument, Source
+from reconciler.plan.flatstate import FlatState, rows_of
 from reconciler.plan.signing import PlanKey
 from reconciler.store.base import Store
 
@@ -87,23 +89,36 @@ def made(request: PlanRequest, store: Store, progress: Progress | None = None) -
 
     decisions = decided(request.lifted, request.checks or request.fetch, request.thresholds)
     loaded = load(request.path, request.credentials)
-    stored = store.read()
-    names = chosen(request.targeting, loaded.desired, stored)  # before any download
-    desired, feeds = feeds_read(loaded.desired, request.fetch)
-    target, targeting = narrow(names, desired, stored)
-    decisions = decisions.model_copy(update={"targeting": targeting})
-    document = build_plan(
+    stored: StoredState | FlatState
+    last_applied: StoredState | FlatState | None
+    if request.targeting:
+        whole = stored = store.read()
+        names = chosen(request.targeting, loaded.desired, whole)  # before any download
+        desired, feeds = feeds_read(loaded.desired, request.fetch)
+        target, targeting = narrow(names, desired, whole)
+        decisions = decisions.model_copy(update={"targeting": targeting})
+        target_rows = None
+        last_applied = store.last_applied() if stored.lineage else None
+    else:
+        # The whole desired state is the target: the store is read as rows, compared
+        # with the target's, and only the domains that differ become models.
+        target_rows = rows_of(loaded.desired.domains)  # feeds change ranges, not domains
+        stored = store.read_flat(target_rows)
+        target, feeds = feeds_read(loaded.desired, request.fetch)
+        last_applied = store.last_applied_flat(stored.rows) if stored.lineage else None
+    # Not build_plan: its gate verdicts and checksum would be made again with the checks.
+    document = assemble(
         target=target,
         stored=stored,
         source=Source(
             kind="desired", path=str(request.path), files=loaded.files, checksum="", feeds=feeds
         ),
         mailctl_version=__version__,
-        last_applied=store.last_applied() if stored.lineage else None,
+        last_applied=last_applied,
         inbox_counts=store.inbox_counts() if stored.lineage else {},
         places=loaded.places,
-        lifted=request.lifted,
         store_exists=stored.lineage is not None,
+        target_rows=target_rows,
     )
     checked = with_evidence(document, decisions, request.checks, progress, request.key)
     return Planned(checked, tuple(loaded.warnings))

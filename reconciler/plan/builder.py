@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime
 
 from reconciler.desired.model import Desired
 from reconciler.desired.ranges import sort_ranges
-from reconciler.desired.state import StoredState, state_checksum
+from reconciler.desired.state import StoredState
 from reconciler.errors import Location
 from reconciler.plan import gates
 from reconciler.plan.allowlist import allowlist_delta
-from reconciler.plan.diff import diff, drift, range_delta
+from reconciler.plan.diff import diff_rows, drift_rows, range_delta
 from reconciler.plan.document import (
     Checks,
+    DriftItem,
     PlanDocument,
     Source,
     SourceLocation,
@@ -21,22 +22,28 @@ from reconciler.plan.document import (
     Summary,
     TargetState,
 )
+from reconciler.plan.flatstate import FlatState, Row, rows_checksum, rows_of
 
 
 def build_plan(
     *,
     target: Desired,
-    stored: StoredState,
+    stored: StoredState | FlatState,
     source: Source,
     mailctl_version: str,
-    last_applied: StoredState | None = None,
+    last_applied: StoredState | FlatState | None = None,
     inbox_counts: Mapping[str, int] | None = None,
     places: Mapping[str, Location] | None = None,
     lifted: Collection[str] = (),
     store_exists: bool = True,
     now: datetime | None = None,
+    target_rows: Mapping[str, Row] | None = None,
 ) -> PlanDocument:
-    """The plan that turns ``stored`` into ``target``, with plan-time gate verdicts."""
+    """The plan that turns ``stored`` into ``target``, with plan-time gate verdicts.
+
+    ``stored`` and ``last_applied`` as models or as rows (:class:`FlatState`, whose
+    models must include every domain whose row differs from ``target``'s): the same
+    plan, byte for byte. ``target_rows``: ``target``'s rows, when already made."""
     plan = assemble(
         target=target,
         stored=stored,
@@ -47,6 +54,7 @@ def build_plan(
         places=places,
         store_exists=store_exists,
         now=now,
+        target_rows=target_rows,
     )
     return plan.model_copy(update={"gates": gates.evaluate(plan, lifted)}).sealed()
 
@@ -54,32 +62,35 @@ def build_plan(
 def assemble(
     *,
     target: Desired,
-    stored: StoredState,
+    stored: StoredState | FlatState,
     source: Source,
     mailctl_version: str,
-    last_applied: StoredState | None = None,
+    last_applied: StoredState | FlatState | None = None,
     inbox_counts: Mapping[str, int] | None = None,
     places: Mapping[str, Location] | None = None,
     store_exists: bool = True,
     now: datetime | None = None,
+    target_rows: Mapping[str, Row] | None = None,
 ) -> PlanDocument:
     """The plan's content (changes, classification, summary) without gate verdicts,
     checks or checksum: what apply recomputes, and what :func:`build_plan` completes."""
     inbox_counts = inbox_counts or {}
-    locations = {
-        name: SourceLocation(file=loc.file, line=loc.line, column=loc.column)
-        for name, loc in (places or {}).items()
-    }
-    changes = diff(target, stored, inbox_counts, locations)
+    desired_rows = rows_of(target.domains) if target_rows is None else target_rows
+    stored = stored if isinstance(stored, FlatState) else FlatState.of(stored)
+    changes = diff_rows(target, desired_rows, stored, inbox_counts, _Located(places or {}))
     ranges = range_delta(stored.connection_ranges, target.connection_ranges)
-    drifted = drift(last_applied, stored) if stored.lineage is not None else ()
+    drifted: tuple[DriftItem, ...] = ()
+    if stored.lineage is not None:
+        if isinstance(last_applied, StoredState):
+            last_applied = FlatState.of(last_applied)
+        drifted = drift_rows(last_applied.rows if last_applied else {}, stored.rows)
     counts = {"create": 0, "update": 0, "delete": 0}
     for change in changes:
         counts[change.action] += 1
     summary = Summary(
         **counts,
         unchanged=len(target.domains) - counts["create"] - counts["update"],
-        stored=len(stored.domains),
+        stored=len(stored.rows),
         drifted=len(drifted),
         ranges_added=len(ranges.added),
         ranges_removed=len(ranges.removed),
@@ -91,10 +102,12 @@ def assemble(
         store=StoreRef(
             lineage=stored.lineage,
             serial=stored.serial,
-            checksum=state_checksum(stored),
+            checksum=rows_checksum(stored.connection_ranges, stored.rows),
             exists=store_exists,
         ),
-        source=source.model_copy(update={"checksum": state_checksum(target)}),
+        source=source.model_copy(
+            update={"checksum": rows_checksum(target.connection_ranges, desired_rows)}
+        ),
         target=TargetState(
             connection_ranges=sort_ranges(target.connection_ranges),
             domains=tuple(target.domains[name] for name in sorted(target.domains)),
@@ -102,7 +115,10 @@ def assemble(
         changes=changes,
         ranges=ranges,
         allowlist=allowlist_delta(
-            stored.connection_ranges, stored.domains, target.connection_ranges, target.domains
+            stored.connection_ranges,
+            stored.static_ip_domains(target.domains),
+            target.connection_ranges,
+            target.domains,
         ),
         drift=drifted,
         summary=summary,
@@ -113,3 +129,21 @@ def with_checks(plan: PlanDocument, checks: Checks, lifted: Collection[str] = ()
     """``plan`` with the evidence of its live checks, its gates judged again, sealed."""
     checked = plan.model_copy(update={"checks": checks})
     return checked.model_copy(update={"gates": gates.evaluate(checked, lifted)}).sealed()
+
+
+class _Located(Mapping[str, SourceLocation]):
+    """``places`` as :class:`SourceLocation`, made only for the domains asked for (the
+    changed ones), not for every desired domain."""
+
+    def __init__(self, places: Mapping[str, Location]) -> None:
+        self._places = places
+
+    def __getitem__(self, name: str) -> SourceLocation:
+        loc = self._places[name]
+        return SourceLocation(file=loc.file, line=loc.line, column=loc.column)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)

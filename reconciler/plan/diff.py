@@ -13,7 +13,7 @@ from typing import Literal
 
 from reconciler.desired.model import Desired, Domain
 from reconciler.desired.ranges import sort_ranges
-from reconciler.desired.state import StoredState, flatten
+from reconciler.desired.state import FIELDS, StoredState, flatten
 from reconciler.plan.document import (
     ACTION_ORDER,
     Change,
@@ -23,16 +23,21 @@ from reconciler.plan.document import (
     RangeDelta,
     SourceLocation,
 )
+from reconciler.plan.flatstate import FlatState, Row, rows_of
 
 SECURITY_RANK = {"ssl": 2, "starttls": 1, "none": 0}
 
 
 def field_changes(before: Domain, after: Domain) -> tuple[FieldChange, ...]:
-    old, new = flatten(before), flatten(after)
+    return row_changes(tuple(flatten(before).values()), tuple(flatten(after).values()))
+
+
+def row_changes(before: Row, after: Row) -> tuple[FieldChange, ...]:
+    """The fields in which two rows (``flatten``'s values in FIELDS order) differ."""
     return tuple(
-        FieldChange(field=name, before=old[name], after=new[name])
-        for name in old
-        if old[name] != new[name]
+        FieldChange(field=name, before=old, after=new)
+        for name, old, new in zip(FIELDS, before, after, strict=True)
+        if old != new
     )
 
 
@@ -63,38 +68,51 @@ def diff(
     places: Mapping[str, SourceLocation] | None = None,
 ) -> tuple[Change, ...]:
     """The changes that turn ``stored`` into ``desired``."""
+    return diff_rows(desired, rows_of(desired.domains), FlatState.of(stored), inbox_counts, places)
+
+
+def diff_rows(
+    desired: Desired,
+    desired_rows: Mapping[str, Row],
+    stored: FlatState,
+    inbox_counts: Mapping[str, int] | None = None,
+    places: Mapping[str, SourceLocation] | None = None,
+) -> tuple[Change, ...]:
+    """:func:`diff` of ``desired`` (whose rows are ``desired_rows``) against the rows of
+    ``stored``; models are taken only of the domains that change."""
     inbox_counts = inbox_counts or {}
     places = places or {}
     changes: list[Change] = []
-    for name, before in stored.domains.items():
+    for name in stored.rows:
         if name not in desired.domains:
             changes.append(
                 Change(
                     action="delete",
                     domain=name,
-                    before=before,
+                    before=stored.models[name],
                     classification=Classification(
                         inboxes_affected=inbox_counts.get(name, 0), deletion=True
                     ),
                 )
             )
     for name, after in desired.domains.items():
-        before_or_none = stored.domains.get(name)
-        if before_or_none is None:
+        row = stored.rows.get(name)
+        if row is None:
             changes.append(
                 Change(action="create", domain=name, after=after, source=places.get(name))
             )
-        elif before_or_none != after:
+        elif row != desired_rows[name]:
+            before = stored.models[name]
             changes.append(
                 Change(
                     action="update",
                     domain=name,
-                    before=before_or_none,
+                    before=before,
                     after=after,
-                    fields=field_changes(before_or_none, after),
+                    fields=row_changes(row, desired_rows[name]),
                     classification=Classification(
-                        downgrades=downgrades(before_or_none, after),
-                        static_ip_toggle=_toggle(before_or_none, after),
+                        downgrades=downgrades(before, after),
+                        static_ip_toggle=_toggle(before, after),
                         inboxes_affected=inbox_counts.get(name, 0),
                     ),
                     source=places.get(name),
@@ -116,14 +134,19 @@ def range_delta(before: Iterable[str], after: Iterable[str]) -> RangeDelta:
 
 def drift(last_applied: StoredState | None, stored: StoredState) -> tuple[DriftItem, ...]:
     """Differences between what the last apply wrote and what the store holds now."""
-    base = last_applied.domains if last_applied else {}
+    base = rows_of(last_applied.domains) if last_applied else {}
+    return drift_rows(base, rows_of(stored.domains))
+
+
+def drift_rows(base: Mapping[str, Row], now_rows: Mapping[str, Row]) -> tuple[DriftItem, ...]:
+    """:func:`drift` of the last apply's rows ``base`` and the store's ``now_rows``."""
     items: list[DriftItem] = []
-    for name in sorted(set(base) | set(stored.domains)):
-        was, now = base.get(name), stored.domains.get(name)
+    for name in sorted(base.keys() | now_rows.keys()):
+        was, now = base.get(name), now_rows.get(name)
         if was is None and now is not None:
             items.append(DriftItem(domain=name, kind="added"))
         elif now is None and was is not None:
             items.append(DriftItem(domain=name, kind="removed"))
         elif was is not None and now is not None and was != now:
-            items.append(DriftItem(domain=name, kind="changed", fields=field_changes(was, now)))
+            items.append(DriftItem(domain=name, kind="changed", fields=row_changes(was, now)))
     return tuple(items)

@@ -21,7 +21,7 @@ Contract (checked by ``tests/store/test_contract.py`` against every backend):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -30,6 +30,7 @@ from reconciler.desired.model import Domain
 from reconciler.desired.state import StoredState
 from reconciler.errors import Blocked, MailctlError
 from reconciler.plan.evidence_history import EndpointKey, EvidenceRecord
+from reconciler.plan.flatstate import FlatState, Row
 
 # The largest serial a store can hold: its column is a 32-bit INTEGER in PostgreSQL.
 MAX_SERIAL = 2**31 - 1
@@ -169,6 +170,15 @@ class Store(Protocol):
     display_url: str  # the URL with any password removed
 
     def read(self) -> StoredState: ...
+
+    def read_flat(self, known: Mapping[str, Row]) -> FlatState:
+        """:meth:`read` as rows (``reconciler.store.reads``): a row equal to ``known``'s
+        row of the same domain gets no model."""
+        ...
+
+    def last_applied_flat(self, known: Mapping[str, Row]) -> FlatState | None:
+        """:meth:`last_applied` as rows, as :meth:`read_flat`."""
+        ...
 
     def head(self) -> StoreHead:
         """Lineage, serial and time of the latest write of settings: one row, so cheap

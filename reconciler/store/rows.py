@@ -47,7 +47,7 @@ def domains_from_rows(rows: Iterable[Sequence[Any]], display_url: str) -> dict[s
     written (a row edited by hand or by another tool), instead of failing later.
     """
     items = [(row[0], dict(zip(FIELDS, row[1:], strict=True))) for row in rows]
-    return _domains(items, f"the domains table of {display_url}")
+    return domains_from_items(items, f"the domains table of {display_url}")
 
 
 _SECURITY = frozenset(get_args(Security))
@@ -73,7 +73,8 @@ def _refuse_unwritable(name: Any, fields: Mapping[str, Any], where: str) -> None
         )
 
 
-def _domains(items: list[tuple[Any, dict[str, Any]]], where: str) -> dict[str, Domain]:
+def domains_from_items(items: list[tuple[Any, dict[str, Any]]], where: str) -> dict[str, Domain]:
+    """Each item is (name, ``flatten``-like fields); StoreCorrupt naming ``where``."""
     for name, fields in items:
         _refuse_unwritable(name, fields, where)
     try:
@@ -100,7 +101,10 @@ def encode_snapshot(ranges: Sequence[str], domains: dict[str, dict[str, Any]]) -
     return zlib.compress(canonical_json(content))
 
 
-def decode_snapshot(blob: bytes, *, lineage: str, serial: int, display_url: str) -> StoredState:
+def snapshot_items(
+    blob: bytes, *, serial: int, display_url: str
+) -> tuple[tuple[str, ...], list[tuple[Any, dict[str, Any]]]]:
+    """The connection ranges and the (name, fields) of a snapshot, not yet validated."""
     try:
         content = json.loads(zlib.decompress(blob))
         if content.get("format") != SNAPSHOT_FORMAT:
@@ -115,7 +119,12 @@ def decode_snapshot(blob: bytes, *, lineage: str, serial: int, display_url: str)
         raise StoreCorrupt(
             f"the history snapshot of serial {serial} in {display_url} cannot be read ({exc})"
         ) from exc
-    domains = _domains(items, f"the history snapshot of serial {serial} in {display_url}")
+    return ranges, items
+
+
+def decode_snapshot(blob: bytes, *, lineage: str, serial: int, display_url: str) -> StoredState:
+    ranges, items = snapshot_items(blob, serial=serial, display_url=display_url)
+    domains = domains_from_items(items, f"the history snapshot of serial {serial} in {display_url}")
     return StoredState(
         lineage=lineage,
         serial=serial,

@@ -13,15 +13,15 @@ a store created by an apply (StoreMissing otherwise) and never change the serial
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import Connection
 
 from reconciler.desired.state import StoredState, flatten
-from reconciler.store import evidence, guards, rows, schema
+from reconciler.plan.flatstate import FlatState, Row
+from reconciler.store import evidence, guards, reads, rows, schema
 from reconciler.store.base import (
     MAX_SERIAL,
     ApplyRequest,
@@ -44,7 +44,6 @@ from reconciler.store.tables import (
     state,
 )
 
-_DOMAIN_SELECT = select(domains.c.name, *DOMAIN_COLUMNS)
 _UPDATE_DOMAIN = (
     update(domains)
     .where(domains.c.name == bindparam("b_name"))
@@ -92,7 +91,17 @@ class SqlStore(EvidenceStore):
 
     def read(self) -> StoredState:
         with self._reading() as conn:
-            return StoredState() if conn is None else _read_state(conn, self.display_url)
+            return StoredState() if conn is None else reads.read_state(conn, self.display_url)
+
+    def read_flat(self, known: Mapping[str, Row]) -> FlatState:
+        with self._reading() as conn:
+            if conn is None:
+                return FlatState(lineage=None, serial=0, connection_ranges=(), rows={})
+            return reads.read_flat(conn, known, self.display_url)
+
+    def last_applied_flat(self, known: Mapping[str, Row]) -> FlatState | None:
+        with self._reading() as conn:
+            return None if conn is None else reads.last_applied_flat(conn, known, self.display_url)
 
     def head(self) -> StoreHead:
         with self._reading() as conn:
@@ -118,7 +127,7 @@ class SqlStore(EvidenceStore):
             # Refuse a stale request without creating the store.
             guards.refuse_if_stale(request, StoredState(), self.display_url)
         with self._writing(create=True) as conn:
-            current = _read_state(conn, self.display_url)
+            current = reads.read_state(conn, self.display_url)
             guards.refuse_if_stale(request, current, self.display_url)
             guards.refuse_if_inconsistent(request, current)
             guards.refuse_if_outside_targeting(request, current)
@@ -171,7 +180,7 @@ class SqlStore(EvidenceStore):
 
     def history(self) -> list[HistoryEntry]:
         with self._reading() as conn:
-            if conn is None or _lineage(conn) is None:
+            if conn is None or reads.lineage(conn) is None:
                 raise self._missing()
             query = select(history).order_by(history.c.serial)
             return [rows.history_entry(row) for row in conn.execute(query)]
@@ -180,7 +189,7 @@ class SqlStore(EvidenceStore):
         if not 1 <= serial <= MAX_SERIAL:  # the database would fail to bind it
             raise self._unknown(serial)
         with self._reading() as conn:
-            lineage = None if conn is None else _lineage(conn)
+            lineage = None if conn is None else reads.lineage(conn)
             if conn is None or lineage is None:
                 raise self._missing()
             blob = conn.execute(
@@ -200,7 +209,7 @@ class SqlStore(EvidenceStore):
 
     def last_applied(self) -> StoredState | None:
         with self._reading() as conn:
-            lineage = None if conn is None else _lineage(conn)
+            lineage = None if conn is None else reads.lineage(conn)
             if conn is None or lineage is None:
                 return None
             row = conn.execute(
@@ -235,7 +244,7 @@ class SqlStore(EvidenceStore):
 
     def connect_inbox(self, address: str, domain: str) -> Inbox:
         with self._writing(create=False) as conn:
-            if _lineage(conn) is None:
+            if reads.lineage(conn) is None:
                 raise self._missing()
             existing = conn.execute(
                 select(inboxes.c.address, inboxes.c.domain, inboxes.c.connected_at).where(
@@ -266,27 +275,3 @@ class SqlStore(EvidenceStore):
                 return result.rowcount > 0
         except StoreMissing:
             return False
-
-
-def _lineage(conn: Connection) -> str | None:
-    return conn.execute(select(state.c.lineage)).scalar_one_or_none()
-
-
-def _read_state(conn: Connection, display_url: str) -> StoredState:
-    """The stored state as of this transaction; a store never applied reads empty."""
-    head = conn.execute(select(state.c.lineage, state.c.serial)).first()
-    if head is None:
-        return StoredState()
-    ranges = tuple(
-        conn.execute(
-            select(connection_ranges.c.cidr).order_by(connection_ranges.c.position)
-        ).scalars()
-    )
-    # Sorted here, not by ORDER BY: collations differ between databases, Python's does not.
-    found = sorted(conn.execute(_DOMAIN_SELECT), key=lambda row: row[0])
-    return StoredState(
-        lineage=head.lineage,
-        serial=head.serial,
-        connection_ranges=ranges,
-        domains=rows.domains_from_rows(found, display_url),
-    )

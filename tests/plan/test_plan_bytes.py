@@ -5,9 +5,10 @@ generated 200-domain case)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from reconciler.plan.builder import build_plan, with_checks
+from reconciler.plan.builder import assemble, build_plan, with_checks
 from reconciler.plan.checking import skipped
 from reconciler.plan.document import PlanDocument, Source
 from tests.plan import case200
@@ -15,8 +16,8 @@ from tests.plan import case200
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "plans" / "plan_200.json"
 
 
-def _document() -> PlanDocument:
-    made = build_plan(
+def _document(make: Callable[..., PlanDocument] = build_plan) -> PlanDocument:
+    made = make(
         target=case200.target(),
         stored=case200.stored(),
         source=Source(kind="desired", path="domains.yaml", files=("domains.yaml",), checksum=""),
@@ -34,6 +35,11 @@ def test_the_200_domain_plan_is_byte_identical_to_the_golden() -> None:
     if os.environ.get("MAILCTL_WRITE_GOLDEN"):
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text()
+
+
+def test_checks_judged_on_the_unsealed_plan_give_the_same_bytes() -> None:
+    """mailctl plan judges the gates and seals once, after the checks."""
+    assert _document(assemble).to_json() == GOLDEN.read_text()
 
 
 def test_the_golden_has_every_kind_of_change() -> None:
