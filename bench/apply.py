@@ -44,7 +44,7 @@ from reconciler.store.tables import metadata  # noqa: E402
 from tests import pgcluster  # noqa: E402
 from tests.store.requests import numbered, request  # noqa: E402
 
-MAX_RATIO = 2.0
+MAX_RATIO = 1.3
 MAX_RSS_MB = 300.0  # decimal megabytes
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from reconciler.desired.state import StoredState, flatten
 from reconciler.plan.flatstate import FlatState, Row
-from reconciler.store import evidence, guards, reads, rows, schema
+from reconciler.store import bulk, evidence, guards, reads, rows, schema
 from reconciler.store.base import (
     MAX_SERIAL,
     ApplyRequest,
@@ -122,7 +122,8 @@ class SqlStore(EvidenceStore):
         updates = [
             {"b_name": d.name, **rows.domain_row(d.name, flat[d.name])} for d in request.updates
         ]
-        creates = [rows.domain_row(d.name, flat[d.name]) for d in request.creates]
+        # In the domains table's column order: name, then flatten's fields (a test holds it).
+        creates = [(d.name, *flat[d.name].values()) for d in request.creates]
         if not self._backend.may_exist():
             # Refuse a stale request without creating the store.
             guards.refuse_if_stale(request, StoredState(), self.display_url)
@@ -140,8 +141,7 @@ class SqlStore(EvidenceStore):
                 conn.execute(_DELETE_DOMAIN, [{"b_name": name} for name in request.deletes])
             if updates:
                 conn.execute(_UPDATE_DOMAIN, updates)
-            if creates:
-                conn.execute(insert(domains), creates)
+            bulk.insert_rows(conn, domains, creates)
             conn.execute(delete(connection_ranges))
             if request.connection_ranges:
                 conn.execute(
