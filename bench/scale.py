@@ -1,0 +1,256 @@
+"""Benchmark mailctl at 100,000 domains: time and peak memory of each command, and how
+each grows from 10,000 (linearity). Takes many minutes (the 100,000-domain runs
+dominate: several minutes per backend on a 2-core machine); ``--repeat`` defaults to 1.
+
+For each size (``--base``, default 10,000, and ``--domains``, default 100,000) and each
+layout (one file; a folder of ``--files`` files, default 100, with ``connection_ips``
+and ``defaults`` in the first), generated as bench/validate.py generates its file:
+
+* ``mailctl validate PATH``;
+* ``mailctl plan PATH --no-checks --allow-unchecked --out plan.json`` against a store
+  that already holds the same domains with 1% of them changed (their IMAP port), so the
+  plan reads the whole store and shows 1% updates;
+* ``mailctl apply PATH --auto-approve --allow-unchecked --no-checks`` into an empty
+  store: every domain a create;
+* ``mailctl allowlist --out DIR --format all`` and ``mailctl autoconfig export --out
+  DIR`` of the applied store (each into an empty folder).
+
+on SQLite (a temporary file) and PostgreSQL (a throwaway cluster, tests/pgcluster.py).
+Each command is a child process; its time is wall-clock from start to ``os.wait4`` and
+its peak memory that child's own ``ru_maxrss`` (``os.wait4`` rusage; KiB on Linux,
+reported in MB of 10^6 bytes). The store commands (plan, apply, allowlist, export) run
+on the one-file layout; validate and plan also on the folder.
+
+Targets (``--check`` exits 1 when one is missed):
+
+* at ``--domains``: validate <= 200 MB peak, plan <= 400 MB, apply <= 400 MB;
+* each command's time at ``--domains`` <= 12x its time at ``--base`` (linear; the
+  limit scales with ``--domains / --base``: 1.2x the size ratio);
+* allowlist and autoconfig export: time per domain at ``--domains`` no worse than at
+  ``--base`` (ratio of per-domain times <= 1.0, plus 10% for noise).
+
+    python3 bench/scale.py [--domains 100000] [--base 10000] [--files 100]
+                           [--repeat 1] [--json] [--check] [--no-postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+for entry in (ROOT, ROOT / "bench"):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
+
+from validate import HEADER, PROVIDERS, _domain  # noqa: E402
+
+from tests import pgcluster  # noqa: E402
+
+MEMORY_MB = {"validate": 200.0, "plan": 400.0, "apply": 400.0}
+LINEAR = 1.2  # time at the large size <= LINEAR x (size ratio) x time at the base size
+PER_DOMAIN = 1.1  # allowlist and export: per-domain time at the large size, vs the base's
+PER_DOMAIN_COMMANDS = ("allowlist", "autoconfig export")
+
+
+def _lines(i: int, width: int, stored: bool) -> list[str]:
+    """Domain ``i`` as bench/validate.py writes it; the stored side has every 100th
+    domain on another IMAP host, so a plan shows 1% updates."""
+    lines = _domain(i, width)
+    if stored and i % 100 == 0:
+        host = f"imap{i % PROVIDERS}.provider.example"
+        lines = [line.replace(host, "imap-old.provider.example") for line in lines]
+    return lines
+
+
+def domains_text(
+    first: int, last: int, width: int, header: bool, count: int, stored: bool = False
+) -> str:
+    """Domains ``first..last`` (inclusive); with the header (version, connection_ips,
+    defaults) or with ``version`` and ``domains`` only."""
+    body = [line for i in range(first, last + 1) for line in _lines(i, width, stored)]
+    head = HEADER.format(count=count, providers=PROVIDERS) if header else "version: 1\ndomains:\n"
+    return head + "\n".join(body) + "\n"
+
+
+def write_inputs(folder: Path, count: int, files: int, width: int) -> dict[str, Path]:
+    """One file of ``count`` domains, the same split into a folder of ``files`` files,
+    and the stored side of the plan (1% of the domains on another IMAP host)."""
+    one = folder / f"one-{count}.yaml"
+    one.write_text(domains_text(1, count, width, True, count))
+    parts = folder / f"folder-{count}"
+    parts.mkdir()
+    step = -(-count // files)
+    for n, first in enumerate(range(1, count + 1, step)):
+        last = min(count, first + step - 1)
+        (parts / f"part{n:03d}.yaml").write_text(domains_text(first, last, width, n == 0, count))
+    stored = folder / f"stored-{count}.yaml"
+    stored.write_text(domains_text(1, count, width, True, count, stored=True))
+    return {"one": one, "folder": parts, "stored": stored}
+
+
+def child(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds and peak MB of one child; exits the benchmark if it fails (plan may exit
+    2: changes)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 2):
+        sys.exit(f"bench: {' '.join(argv)} exited {code}: {err.decode(errors='replace')}")
+    return seconds, usage.ru_maxrss * 1024 / 1e6
+
+
+def measure_size(
+    mailctl: str, inputs: dict[str, Path], url_for: Callable[[str], str], repeat: int, tmp: Path
+) -> dict[str, dict[str, float]]:
+    """Every command at one size; medians of ``repeat`` runs."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    runs: dict[str, list[tuple[float, float]]] = {}
+
+    def run(name: str, argv: list[str]) -> None:
+        runs.setdefault(name, []).append(child(argv, env))
+
+    apply_args = ["--auto-approve", "--allow-unchecked", "--no-checks", "--actor", "bench"]
+    for r in range(repeat):
+        run("validate", [mailctl, "validate", str(inputs["one"])])
+        run("validate (folder)", [mailctl, "validate", str(inputs["folder"])])
+        seeded = url_for(f"seed{r}")
+        # The store the plan reads: 1% of the domains differ from the file.
+        child([mailctl, "apply", str(inputs["stored"]), "--state", seeded, *apply_args], env)
+        plan = ["--no-checks", "--allow-unchecked", "--state", seeded, "--out"]
+        run("plan", [mailctl, "plan", str(inputs["one"]), *plan, str(tmp / f"p{r}.json")])
+        run(
+            "plan (folder)",
+            [mailctl, "plan", str(inputs["folder"]), *plan, str(tmp / f"pf{r}.json")],
+        )
+        applied = url_for(f"apply{r}")
+        run("apply", [mailctl, "apply", str(inputs["one"]), "--state", applied, *apply_args])
+        out = tmp / f"out{r}"
+        run(
+            "allowlist",
+            [mailctl, "allowlist", "--state", applied, "--out", str(out / "fw"), "--format", "all"],
+        )
+        run(
+            "autoconfig export",
+            [mailctl, "autoconfig", "export", "--state", applied, "--out", str(out / "ac")],
+        )
+        shutil.rmtree(out, ignore_errors=True)
+    return {
+        name: {
+            "seconds": round(statistics.median(s for s, _ in found), 3),
+            "peak_mb": round(max(m for _, m in found), 1),
+        }
+        for name, found in runs.items()
+    }
+
+
+def judge(small: dict[str, Any], large: dict[str, Any], base: int, count: int) -> list[str]:
+    """The targets the figures miss (empty: all met)."""
+    missed = []
+    scale = count / base
+    for name, figures in large.items():
+        limit = MEMORY_MB.get(name.split(" ")[0])
+        if limit is not None and figures["peak_mb"] > limit:
+            missed.append(f"{name}: peak {figures['peak_mb']} MB > {limit:g} MB")
+        growth = figures["seconds"] / small[name]["seconds"]
+        if growth > LINEAR * scale:
+            missed.append(f"{name}: {growth:.1f}x the time at {base} > {LINEAR * scale:g}x")
+        if name in PER_DOMAIN_COMMANDS and growth / scale > PER_DOMAIN:
+            missed.append(f"{name}: time per domain {growth / scale:.2f}x that at {base}")
+    return missed
+
+
+def backend_figures(
+    mailctl: str, sizes: dict[int, dict[str, Path]], url_for: Callable[[str], str], args: Any
+) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for count, inputs in sizes.items():
+        with tempfile.TemporaryDirectory(prefix="mailctl-scale-out-") as out:
+
+            def sized(name: str, count: int = count) -> str:
+                return url_for(f"{name}_{count}")
+
+            found[str(count)] = measure_size(mailctl, inputs, sized, args.repeat, Path(out))
+    small, large = found[str(args.base)], found[str(args.domains)]
+    found["growth"] = {
+        name: round(large[name]["seconds"] / small[name]["seconds"], 2) for name in large
+    }
+    found["missed"] = judge(small, large, args.base, args.domains)
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--domains", type=int, default=100_000)
+    parser.add_argument("--base", type=int, default=10_000)
+    parser.add_argument("--files", type=int, default=100, help="files in the folder layout")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
+    args = parser.parse_args()
+    mailctl = str(Path(sys.executable).parent / "mailctl")
+    if not Path(mailctl).exists():
+        mailctl = shutil.which("mailctl") or "mailctl"
+    report: dict[str, Any] = {"domains": args.domains, "base": args.base, "files": args.files}
+    width = max(5, len(str(args.domains)))
+    with tempfile.TemporaryDirectory(prefix="mailctl-scale-") as tmp:
+        sizes = {}
+        for count in (args.base, args.domains):
+            folder = Path(tmp) / str(count)
+            folder.mkdir()
+            sizes[count] = write_inputs(folder, count, args.files, width)
+        db = Path(tmp) / "db"
+        db.mkdir()
+        report["sqlite"] = backend_figures(
+            mailctl, sizes, lambda name: f"sqlite:///{db}/{name}.db", args
+        )
+        if not args.no_postgresql:
+            cluster = pgcluster.start()
+            try:
+                report["postgresql"] = backend_figures(
+                    mailctl, sizes, lambda name: cluster.create_database(name), args
+                )
+            finally:
+                cluster.stop()
+    missed = [
+        f"{b}: {m}" for b in ("sqlite", "postgresql") if b in report for m in report[b]["missed"]
+    ]
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"mailctl at {args.domains} domains against {args.base}, median of {args.repeat}")
+        for backend in ("sqlite", "postgresql"):
+            if backend not in report:
+                continue
+            figures = report[backend]
+            small, large = figures[str(args.base)], figures[str(args.domains)]
+            print(f"\n{backend}")
+            print(f"{'command':<20}{'s @base':>9}{'MB @base':>10}{'s':>9}{'MB':>8}{'growth':>8}")
+            for name in large:
+                print(
+                    f"{name:<20}{small[name]['seconds']:>9}{small[name]['peak_mb']:>10}"
+                    f"{large[name]['seconds']:>9}{large[name]['peak_mb']:>8}"
+                    f"{figures['growth'][name]:>8}"
+                )
+        print()
+        print("\n".join(f"MISSED {m}" for m in missed) or "PASS every target")
+    return 1 if args.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
