@@ -4,7 +4,8 @@ SQLAlchemy's ``conn.execute(table.insert(), rows)`` processes every parameter of
 row in Python (type processors, dictionaries by key) before the driver sees them:
 ~20 µs a row, most of an apply of 10,000 creates. The store's column types need no
 processing on either driver (text, integers, booleans are adapted by sqlite3 and
-psycopg alike), so the rows go to the driver as tuples, in the same transaction.
+psycopg alike), so on SQLite the rows go to the driver as tuples, in the same
+transaction; on PostgreSQL SQLAlchemy's batched multi-row insert is the faster way.
 The caller gives them as tuples already (values in the table's column order): turning
 10,000 dictionaries into tuples would cost as much again.
 """
@@ -17,7 +18,9 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
 
-_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+# sqlite3 only: psycopg's executemany measured slower (0.51 s against 0.30 s for 10,000
+# rows) than SQLAlchemy's insertmanyvalues, which batches the rows into multi-row INSERTs.
+_MARKERS = {"qmark": "?"}
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -27,7 +30,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]])
         return
     columns = list(table.columns)
     marker = _MARKERS.get(conn.dialect.paramstyle)
-    if marker is None:  # a driver this was not measured with: the general way
+    if marker is None:  # PostgreSQL, or a driver this was not measured with
         keys = [column.key for column in columns]
         conn.execute(insert(table), [dict(zip(keys, row, strict=True)) for row in rows])
         return
