@@ -3,16 +3,18 @@ the latest record per endpoint or a domain's timeline, pruned to the last runs.
 
 A store at revision 0001 (read by a process that may not upgrade it) has no history:
 it reads as empty. Pruning keeps the newest ``keep`` rows of each endpoint; every run
-writes one row per endpoint, so that is its last ``keep`` runs.
+writes one row per endpoint, so that is its last ``keep`` runs. A run prunes only the
+endpoints it wrote, found through the endpoint index, so its cost follows the run's
+size and not the table's; ``prune_evidence`` prunes every endpoint.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, inspect, select
+from sqlalchemy import Delete, and_, bindparam, delete, func, insert, inspect, select
 from sqlalchemy.engine import Connection, Row
 
 from reconciler.plan.evidence_history import EndpointKey, EvidenceRecord
@@ -43,10 +45,29 @@ def insert_records(conn: Connection, records: Sequence[EvidenceRecord], keep: in
         raise ValueError("keep at least one run per endpoint")
     if records:
         conn.execute(insert(check_evidence), [_row(record) for record in records])
-    prune(conn, keep)
+    prune_endpoints(conn, {record.key for record in records}, keep)
+
+
+def prune_endpoints(conn: Connection, endpoints: Iterable[EndpointKey], keep: int) -> None:
+    """Keep the newest ``keep`` rows of each of ``endpoints``. One statement per endpoint
+    (sent as one batch), each a search of the endpoint index: other endpoints' rows are
+    never read, so the cost follows the run, not the table."""
+    params = [
+        {"e_domain": d, "e_protocol": p, "e_host": h, "e_port": port}
+        for d, p, h, port in sorted(set(endpoints))
+    ]
+    if params:
+        conn.execute(_prune_one(keep), params)
+
+
+def _prune_one(keep: int) -> Delete:
+    same = and_(*(column == bindparam(f"e_{column.name}") for column in _ENDPOINT))
+    newest = select(_E.id).where(same).order_by(_E.id.desc()).limit(keep)
+    return delete(check_evidence).where(same, _E.id.not_in(newest))
 
 
 def prune(conn: Connection, keep: int) -> int:
+    """Keep the newest ``keep`` rows of every endpoint (reads the whole table)."""
     ranked = select(
         _E.id,
         func.row_number().over(partition_by=_ENDPOINT, order_by=_E.id.desc()).label("newer"),
