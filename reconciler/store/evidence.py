@@ -11,14 +11,15 @@ size and not the table's; ``prune_evidence`` prunes every endpoint.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Delete, and_, bindparam, delete, func, insert, inspect, select
 from sqlalchemy.engine import Connection, Row
 
+from reconciler.desired.state import StoredState
 from reconciler.plan.evidence_history import EndpointKey, EvidenceRecord
-from reconciler.store.base import StoreError
+from reconciler.store.base import StateWithEvidence, StoreError
 from reconciler.store.tables import check_evidence, state
 from reconciler.store.transactions import Transactions
 
@@ -108,6 +109,9 @@ def _has_history(conn: Connection) -> bool:
 class EvidenceStore(Transactions):
     """The evidence methods of :class:`reconciler.store.base.Store`."""
 
+    # The stored state as read inside an open read transaction (the SQL store's).
+    _state_in: Callable[[Connection], StoredState]
+
     def refuse_if_read_only(self) -> None:
         if self._backend.read_only:
             raise StoreError(
@@ -136,6 +140,35 @@ class EvidenceStore(Transactions):
             newest = select(func.max(_E.id)).group_by(*_ENDPOINT)
             found = conn.execute(select(*_COLUMNS).where(_E.id.in_(newest)))
             return {record.key: record for record in map(_record, found)}
+
+    def evidence_mark(self) -> int:
+        """The id of the newest record (0 for none): it grows with every recorded run,
+        and one index lookup reads it, so a poll can tell that an audit happened."""
+        with self._reading() as conn:
+            if conn is None or not _has_history(conn):
+                return 0
+            return int(conn.execute(select(func.max(_E.id))).scalar() or 0)
+
+    def read_with_evidence(self) -> StateWithEvidence:
+        """The stored state, the evidence mark and each endpoint's two newest records
+        (newest first), all from one read transaction."""
+        with self._reading() as conn:
+            if conn is None:
+                return StateWithEvidence(StoredState(), 0, {})
+            state = self._state_in(conn)
+            if not _has_history(conn):
+                return StateWithEvidence(state, 0, {})
+            mark = int(conn.execute(select(func.max(_E.id))).scalar() or 0)
+            ranked = select(
+                *_COLUMNS,
+                func.row_number().over(partition_by=_ENDPOINT, order_by=_E.id.desc()).label("n"),
+            ).subquery()
+            newest = select(*(ranked.c[c.name] for c in _COLUMNS)).where(ranked.c.n <= 2)
+            recent: dict[EndpointKey, list[EvidenceRecord]] = {}
+            for row in conn.execute(newest.order_by(ranked.c.n)):  # newest first
+                record = _record(row)
+                recent.setdefault(record.key, []).append(record)
+            return StateWithEvidence(state, mark, recent)
 
     def evidence_timeline(self, domain: str) -> list[EvidenceRecord]:
         with self._reading() as conn:

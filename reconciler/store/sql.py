@@ -94,6 +94,9 @@ class SqlStore(EvidenceStore):
         with self._reading() as conn:
             return StoredState() if conn is None else _read_state(conn, self.display_url)
 
+    def _state_in(self, conn: Connection) -> StoredState:
+        return _read_state(conn, self.display_url)
+
     def head(self) -> StoreHead:
         with self._reading() as conn:
             row = None if conn is None else conn.execute(_HEAD_SELECT).first()
