@@ -3,7 +3,11 @@
 
 Per process: with several workers each has its own counts (scrape each, or sum).
 Endpoints are route templates (``/v1/domains/{domain}``), never raw paths, so a client
-cannot grow the set of series.
+cannot grow the set of series. The last audit verdict is one series per audited domain
+(``mailctl_audit_domain_verdict{domain,verdict} 1``, the verdict label taking one of
+three values): as many series as stored domains, bounded by the store, not by clients.
+``mailctl_audit_domains{verdict}`` counts them, four series, for dashboards that need no
+per-domain detail.
 """
 
 from __future__ import annotations
@@ -70,8 +74,29 @@ class Metrics:
             "# HELP mailctl_serve_store_up 1 if the last poll of the store succeeded.",
             "# TYPE mailctl_serve_store_up gauge",
             f"mailctl_serve_store_up {int(store_up)}",
+            *_audit_lines(current),
         ]
         return ("\n".join(lines) + "\n").encode()
+
+
+def _audit_lines(current: Snapshot) -> list[str]:
+    counts = {"ok": 0, "warning": 0, "failing": 0}
+    lines = [
+        "# HELP mailctl_audit_domain_verdict The last audit verdict of each audited domain.",
+        "# TYPE mailctl_audit_domain_verdict gauge",
+    ]
+    for name in sorted(current.audits):
+        verdict = current.audits[name].verdict
+        counts[verdict] += 1
+        labels = f'domain="{_label(name)}",verdict="{verdict}"'
+        lines.append(f"mailctl_audit_domain_verdict{{{labels}}} 1")
+    counts["not_audited"] = len(current.domains) - len(current.audits)
+    lines += [
+        "# HELP mailctl_audit_domains Domains by their last audit verdict.",
+        "# TYPE mailctl_audit_domains gauge",
+        *(f'mailctl_audit_domains{{verdict="{v}"}} {n}' for v, n in counts.items()),
+    ]
+    return lines
 
 
 def _label(value: str) -> str:

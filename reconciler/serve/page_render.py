@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from reconciler.desired.model import Domain, Endpoint, Security
 from reconciler.desired.names import to_unicode
+from reconciler.plan.audit_replay import LastAudit
 from reconciler.serve.snapshot import Snapshot, ranges_text
 
 PAGE_SIZE = 200
@@ -31,6 +32,9 @@ SECURITY: dict[Security, str] = {
     "starttls": "STARTTLS",
     "none": "no encryption",
 }
+
+# The badge says the verdict in words: its colour only repeats it.
+VERDICTS = {"ok": "ok", "warning": "warning", "failing": "failing"}
 
 
 def _asset(name: str) -> str:
@@ -83,6 +87,7 @@ class Entry:
     insecure: bool
     static: bool
     ips: str  # exactly the text of /v1/domains/{name}/connection-ips.txt
+    audit: LastAudit | None  # None: not audited
 
 
 def page_count(total: int) -> int:
@@ -110,6 +115,7 @@ def render(current: Snapshot, names: list[str], page: int) -> bytes:
         pages=page_count(len(names)),
         page_size=PAGE_SIZE,
         domains=shown,
+        verdicts=VERDICTS,
     )
     return html.encode("utf-8")
 
@@ -126,6 +132,7 @@ def _entry(current: Snapshot, domain: Domain) -> Entry:
         insecure=domain.allow_non_secure_certificate,
         static=domain.use_static_ip_addresses,
         ips=ips.decode("utf-8"),
+        audit=current.audits.get(domain.name),
     )
 
 

@@ -1,5 +1,6 @@
-"""Keeping the served snapshot current: a cheap poll of the store's serial, a full
-read only when it moved, and one reference assignment to switch.
+"""Keeping the served snapshot current: a cheap poll of the store's serial and of its
+evidence mark (the newest evidence record's id: audits record evidence without moving
+the serial), a full read only when either moved, and one reference assignment to switch.
 
 The store is opened read-only. A failed poll keeps the snapshot that was being served
 (clients keep getting the last applied settings) and marks the store unreachable for
@@ -19,6 +20,7 @@ import anyio.to_thread
 
 from reconciler.app.store import NoStore
 from reconciler.errors import MailctlError
+from reconciler.plan.audit_replay import last_audits
 from reconciler.serve import snapshot
 from reconciler.serve.snapshot import Snapshot
 from reconciler.store.base import Store, StoreHead
@@ -72,15 +74,25 @@ class SnapshotSource:
             # A vanished or emptied store (a moved file, a dropped table) is an outage,
             # not a new state with no domains: keep serving what was applied.
             raise NoStore(store.display_url)
+        mark = store.evidence_mark()
         for _ in range(_ATTEMPTS):
-            if _same(head, self.current):
+            if _same(head, self.current) and mark == self.current.evidence_mark:
                 return False
-            state = store.read()
+            # Settings and evidence come from one read transaction.
+            read = store.read_with_evidence()
+            state, mark = read.state, read.evidence_mark
             after = store.head()
             if after.serial == state.serial and after.lineage == state.lineage:
+                audits = last_audits(state.domains, read.recent)
                 # One assignment: a request sees the old snapshot or the new, never a mix.
-                self.current = snapshot.build(state, after.applied_at)
-                log_event("snapshot", serial=state.serial, domains=len(state.domains))
+                self.current = snapshot.build(state, after.applied_at, audits, mark)
+                log_event(
+                    "snapshot",
+                    serial=state.serial,
+                    domains=len(state.domains),
+                    audited=len(audits),
+                    evidence_mark=mark,
+                )
                 return True
             head = after
         return False

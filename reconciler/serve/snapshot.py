@@ -4,6 +4,11 @@ A :class:`Snapshot` is built once per serial (:func:`build`) and never changes, 
 request that holds one answers wholly from that serial. Its tag (lineage and serial)
 is the ETag of every answer made from it: a new apply, or a store replaced by another
 one at the same serial, changes every ETag.
+
+It also holds the last audit verdict of each domain, read with the settings. An audit
+does not change the serial, so a snapshot is built per serial *and evidence mark* (the
+newest evidence record's id): a new audit makes a new snapshot, and the mark is in the
+tag once there is any evidence.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 from reconciler.autoconfig.xml_out import client_config, display_name
 from reconciler.desired.model import Domain, Endpoint
 from reconciler.desired.state import StoredState
+from reconciler.plan.audit_replay import LastAudit
 from reconciler.serve.models import (
     AddressSettings,
     ConnectionIps,
@@ -44,10 +50,13 @@ class Snapshot:
     list_json: bytes = b""
     ips_json: bytes = b""
     ips_text: bytes = b""
+    audits: Mapping[str, LastAudit] = field(default_factory=dict)  # audited domains only
+    evidence_mark: int = 0
 
     @property
     def tag(self) -> str:
-        return f"{self.lineage or 'none'}-{self.serial}"
+        base = f"{self.lineage or 'none'}-{self.serial}"
+        return f"{base}-a{self.evidence_mark}" if self.evidence_mark else base
 
     def etag(self, variant: str) -> str:
         """The strong ETag of the ``variant`` (json, text, xml, ...) of an answer."""
@@ -75,8 +84,14 @@ def ranges_text(ranges: tuple[str, ...]) -> bytes:
     return "".join(f"{cidr}\n" for cidr in ranges).encode()
 
 
-def build(state: StoredState, applied_at: str | None) -> Snapshot:
-    """The snapshot of ``state`` (applied at ``applied_at``)."""
+def build(
+    state: StoredState,
+    applied_at: str | None,
+    audits: Mapping[str, LastAudit] | None = None,
+    evidence_mark: int = 0,
+) -> Snapshot:
+    """The snapshot of ``state`` (applied at ``applied_at``), with the last audit of each
+    audited domain, read with it at ``evidence_mark``."""
     serial = state.serial
     ranges = tuple(state.connection_ranges)
     rendered: dict[str, Rendered] = {}
@@ -99,6 +114,8 @@ def build(state: StoredState, applied_at: str | None) -> Snapshot:
         list_json=listed.model_dump_json().encode(),
         ips_json=_ips(serial, ranges, None, None),
         ips_text=ranges_text(ranges),
+        audits=dict(audits or {}),
+        evidence_mark=evidence_mark,
     )
 
 

@@ -148,6 +148,16 @@ class ApplyRequest:
 
 
 @dataclass(frozen=True)
+class StateWithEvidence:
+    """The stored state, the evidence mark when it was read, and each endpoint's
+    newest two records (newest first)."""
+
+    state: StoredState
+    evidence_mark: int
+    recent: dict[EndpointKey, list[EvidenceRecord]]
+
+
+@dataclass(frozen=True)
 class StoreHead:
     """Who the store is and how far it got, without its content: ``lineage`` (None:
     nothing applied yet), ``serial`` and when that serial was written (ISO 8601, UTC)."""
@@ -238,6 +248,14 @@ class Store(Protocol):
 
     def prune_evidence(self, keep: int) -> int:
         """Keep the last ``keep`` records per endpoint; return how many were removed."""
+        ...
+
+    def evidence_mark(self) -> int:
+        """The id of the newest evidence record, 0 for none: it grows with every run."""
+        ...
+
+    def read_with_evidence(self) -> StateWithEvidence:
+        """The state with its evidence, read in one transaction (for the service)."""
         ...
 
     def close(self) -> None: ...

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
 
 from reconciler.desired.state import StoredState, flatten
 from reconciler.plan.flatstate import FlatState, Row
@@ -102,6 +103,9 @@ class SqlStore(EvidenceStore):
     def last_applied_flat(self, known: Mapping[str, Row]) -> FlatState | None:
         with self._reading() as conn:
             return None if conn is None else reads.last_applied_flat(conn, known, self.display_url)
+
+    def _state_in(self, conn: Connection) -> StoredState:
+        return reads.read_state(conn, self.display_url)
 
     def head(self) -> StoreHead:
         with self._reading() as conn:

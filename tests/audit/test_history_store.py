@@ -11,35 +11,16 @@ from sqlalchemy import text
 
 from reconciler.app.apply import ApplyPathRequest, apply_path
 from reconciler.app.plan import Planned
-from reconciler.plan.evidence_history import EvidenceRecord
 from reconciler.store import schema
 from reconciler.store.base import StoreMissing
 from reconciler.store.open import open_store
 from tests.audit.conftest import loopback, seed, smtp_at
+from tests.audit.records_support import record
 from tests.checks import servers
 from tests.checks.conftest import Dovecots
 from tests.checks.pki import Pki
 from tests.store import dbtools
 from tests.store.requests import domain
-
-
-def record(run: int, domain: str = "example.com", protocol: str = "imap") -> EvidenceRecord:
-    return EvidenceRecord(
-        run_id=f"run{run}",
-        recorded_at=f"2026-11-{run:02d}T12:00:00Z",
-        source="audit",
-        domain=domain,
-        protocol=protocol,
-        host=f"{protocol}.{domain}",
-        port=993 if protocol == "imap" else 587,
-        verdict="passed" if run % 2 else "failed",
-        failed_step=None if run % 2 else "connect",
-        certificate_sha256=f"{run:02X}" * 32,
-        certificate_not_after="2027-01-01T00:00:00Z",
-        tls_version="TLSv1.3",
-        capabilities=("IMAP4rev1", f"X-RUN-{run}"),
-        message=f"run {run}",
-    )
 
 
 def test_runs_are_recorded_read_back_and_pruned_to_the_last_n(any_url: str) -> None:
