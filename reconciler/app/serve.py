@@ -16,19 +16,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
+from typing import Any
 
 from reconciler.app.store import refuse_if_empty
 from reconciler.errors import InputError, Location, MailctlError
 from reconciler.plan.status import EXIT_OK
 from reconciler.serve import app as web
-from reconciler.serve import apple, bearer
+from reconciler.serve import apple, bearer, protocol
 from reconciler.serve.limits import DEFAULT_MAX_BODY
 from reconciler.serve.poller import DEFAULT_INTERVAL as DEFAULT_INTERVAL  # part of this API
 
 DEFAULT_BIND = "127.0.0.1:8080"
 GRACE_SECONDS = 10
 KEEP_ALIVE_SECONDS = 5
-MAX_HEADER_BYTES = 16 * 1024  # the whole request head: request line and headers
+MAX_HEADER_BYTES = protocol.MAX_HEAD_BYTES  # the whole request head: line and headers
 MAX_CONNECTIONS = 1000  # per worker; more get 503 instead of queueing without bound
 
 
@@ -156,13 +157,23 @@ def _run(uvicorn: ModuleType, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        http="h11",
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-        limit_concurrency=MAX_CONNECTIONS,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        timeout_graceful_shutdown=GRACE_SECONDS,
-        access_log=False,  # ours (reconciler.serve.observe) never logs a query string
-        server_header=False,
-        proxy_headers=False,
-        log_level="warning",
+        **uvicorn_options(),
     )
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """What every worker runs with besides the application and the address: the HTTP
+    protocol and event loop of ``reconciler.serve.protocol`` (``TCP_NODELAY`` on, the C
+    parser and uvloop when installed), the limits and no logging of uvicorn's own."""
+    return {
+        "http": protocol.http_protocol(),
+        "loop": protocol.event_loop(),
+        "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+        "limit_concurrency": MAX_CONNECTIONS,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "timeout_graceful_shutdown": GRACE_SECONDS,
+        "access_log": False,  # ours (reconciler.serve.observe) never logs a query string
+        "server_header": False,
+        "proxy_headers": False,
+        "log_level": "warning",
+    }
