@@ -31,7 +31,6 @@ EDGES = (
     "reconciler.output",
     "reconciler.app",
     "reconciler.cli",
-    "reconciler.web",
     "reconciler.serve",
     "reconciler.allowlist.fetch",
     "reconciler.allowlist.download",
@@ -53,7 +52,7 @@ CLI = ("reconciler.cli",)
 
 # The use cases serve every front end: none of them may need a terminal's library.
 APP = ("reconciler.app",)
-APP_FORBIDDEN = ("click", "reconciler.cli", "reconciler.web")
+APP_FORBIDDEN = ("click", "reconciler.cli", "reconciler.serve")
 
 # What the command line must not import itself: it asks a use case instead.
 CLI_FORBIDDEN = ("reconciler.store", "reconciler.net", "reconciler.checks", "reconciler.mailbox")
@@ -231,7 +230,7 @@ def test_the_cli_imports_no_store_and_no_network() -> None:
 
 def test_the_use_cases_import_no_face() -> None:
     found = offences(APP, APP_FORBIDDEN)
-    rule = "a use case returns a value and never prints; a face (cli, web) shows it"
+    rule = "a use case returns a value and never prints; a face (cli, serve) shows it"
     message = new_offences(found, frozenset(), rule)
     assert not message, message
     assert {i.importer for i in all_imports() if under(i.importer, APP)} >= {

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import click
 
-from reconciler.app import serve as app
 from reconciler.cli.common import state_option
+from reconciler.serve.defaults import DEFAULT_BIND, DEFAULT_INTERVAL
 
 
 @click.command()
 @state_option
 @click.option(
     "--bind",
-    default=app.DEFAULT_BIND,
+    default=DEFAULT_BIND,
     show_default=True,
     metavar="HOST:PORT",
     help="Address to listen on; [::1]:8080 for IPv6. Put a TLS proxy in front of it.",
@@ -30,7 +30,7 @@ from reconciler.cli.common import state_option
 @click.option(
     "--poll-interval",
     type=click.FloatRange(min=0.1, max=3600),
-    default=app.DEFAULT_INTERVAL,
+    default=DEFAULT_INTERVAL,
     show_default=True,
     metavar="SECONDS",
     help="How often each worker asks the store whether its serial moved.",
@@ -103,8 +103,12 @@ def serve(
       mailctl serve --state postgresql://reader@db/mailctl --bind 0.0.0.0:8080 --workers 4
       mailctl serve --sign-cert profile.crt --sign-key profile.key --token-file token
     """
-    app.serve(
-        app.ServeOptions(
+    # Imported here: listing the commands (``mailctl --help``) must not load the HTTP
+    # stack (Starlette, uvicorn, Jinja2).
+    from reconciler.serve import run
+
+    run.serve(
+        run.ServeOptions(
             state_url=state_url,
             bind=bind,
             workers=workers,

@@ -72,5 +72,5 @@ def signer_from(env: Mapping[str, str]) -> Signer | None:
 
 
 def from_environment(source: SnapshotSource) -> list[BaseRoute]:
-    """The profile route as ``mailctl serve`` configured it (see ``reconciler.app.serve``)."""
+    """The profile route as ``mailctl serve`` configured it (see ``reconciler.serve.run``)."""
     return router(signer_from(os.environ))(source)

@@ -3,7 +3,7 @@
 once, unread; a body without one (chunked) is counted as it arrives and refused as soon
 as it passes the limit. Request headers over :data:`MAX_HEADER_BYTES` in all are refused
 with ``431``: the HTTP server's own cap (``h11_max_incomplete_event_size``, see
-app/serve.py) only bounds a head still arriving, not one that comes in a single read.
+serve/run.py) only bounds a head still arriving, not one that comes in a single read.
 """
 
 from __future__ import annotations

@@ -23,10 +23,10 @@ from reconciler.app.store import NoStore
 from reconciler.errors import MailctlError
 from reconciler.plan.audit_replay import last_audits
 from reconciler.serve import snapshot
+from reconciler.serve.defaults import DEFAULT_INTERVAL as DEFAULT_INTERVAL  # part of this API
 from reconciler.serve.snapshot import Snapshot
 from reconciler.store.base import Store, StoreHead
 
-DEFAULT_INTERVAL = 2.0
 # Reads that raced an apply (the serial moved between head and content) are retried
 # at once this often before the poll gives up until next time.
 _ATTEMPTS = 3

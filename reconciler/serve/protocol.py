@@ -21,7 +21,7 @@ import socket
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-MAX_HEAD_BYTES = 16 * 1024  # the request line and headers, as app/serve.py's limit
+MAX_HEAD_BYTES = 16 * 1024  # the request line and headers, as serve/run.py's limit
 HEAD_REFUSAL = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
     b"content-type: application/json\r\ncache-control: no-store\r\n"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import trustme
 
-from reconciler.app.serve import ServeOptions, check_wiring
 from reconciler.autoconfig.signing_files import load_signer
 from reconciler.errors import InputError
 from reconciler.serve import apple
+from reconciler.serve.run import ServeOptions, check_wiring
 from tests.serve.client_support import client, get_all, served
 
 MEDIA_TYPE = "application/x-apple-aspen-config"

@@ -12,9 +12,9 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from reconciler.app.serve import ServeOptions, check_wiring
 from reconciler.errors import InputError
 from reconciler.serve import bearer, inboxes
+from reconciler.serve.run import ServeOptions, check_wiring
 from reconciler.store.open import open_store
 from tests.serve.client_support import client, served
 

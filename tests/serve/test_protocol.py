@@ -18,9 +18,9 @@ from uvicorn.config import Config
 from uvicorn.importer import import_from_string
 from uvicorn.server import ServerState
 
-from reconciler.app.serve import uvicorn_options
 from reconciler.serve.protocol import MAX_HEAD_BYTES, H11NoDelay
 from reconciler.serve.protocol_fast import HttpToolsNoDelay
+from reconciler.serve.run import uvicorn_options
 
 DEADLINE_SECONDS = 30  # a bound should the server never answer, not a timing claim
 PAUSE_SECONDS = 0.05  # between the pieces of a head, so that each is its own read

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.app.serve import BadBind, ServeOptions, check_store, parse_bind, serve
 from reconciler.app.store import NoStore
 from reconciler.errors import MailctlError
+from reconciler.serve.run import BadBind, ServeOptions, check_store, parse_bind, serve
 
 
 def test_bind_addresses() -> None:

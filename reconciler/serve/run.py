@@ -1,4 +1,5 @@
-"""``serve``: the applied settings over HTTP (``reconciler.serve``), run by uvicorn.
+"""Run the settings service (``mailctl serve``): check its options and the store, then
+hand the application to uvicorn.
 
 The store must hold an apply before the server starts (:class:`NoStore` otherwise: a
 mistyped ``--state`` is an error, not an empty service). The server reads it
@@ -23,10 +24,9 @@ from reconciler.errors import InputError, Location, MailctlError
 from reconciler.plan.status import EXIT_OK
 from reconciler.serve import app as web
 from reconciler.serve import apple, bearer, protocol
+from reconciler.serve.defaults import DEFAULT_BIND, DEFAULT_INTERVAL
 from reconciler.serve.limits import DEFAULT_MAX_BODY
-from reconciler.serve.poller import DEFAULT_INTERVAL as DEFAULT_INTERVAL  # part of this API
 
-DEFAULT_BIND = "127.0.0.1:8080"
 GRACE_SECONDS = 10
 KEEP_ALIVE_SECONDS = 5
 MAX_HEADER_BYTES = protocol.MAX_HEAD_BYTES  # the whole request head: line and headers
