@@ -268,3 +268,14 @@ def test_a_folder_takes_the_fast_path_and_agrees(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert _agree(tmp_path)
+
+
+def test_a_comment_after_a_flow_mapping_adds_nothing_to_it(tmp_path: Path) -> None:
+    path = tmp_path / "domains.yaml"
+    path.write_text(
+        "version: 1\ndomains:\n  a.example:\n    imap: {host: i.example}  # port: 143\n"
+        "    smtp: {host: 's.example', port: 465, security: ssl} # security: none\n",
+        encoding="utf-8",
+    )
+    assert _agree(path)
+    assert load(path).desired.domains["a.example"].imap.port == 993

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from reconciler.desired.yaml_types import core_tag
+from reconciler.desired.yaml_types import core_first_chars, core_tag
 
 # Block levels below ``domains:``: the domain, its keys, an endpoint's keys.
 MAX_LEVELS = 3
@@ -38,6 +38,15 @@ _FLOW_TOKEN = re.compile(
     rf"[ ]*(?:(?P<scalar>{_PLAIN_FLOW}|{_DOUBLE}|{_SINGLE})|(?P<mark>[{{}},:]))"
 )
 _FLOW_END = re.compile(rf"[ ]*{_COMMENT}[ ]*")
+# The common case, a flow mapping of scalars on one line, checked whole by one pattern
+# and then cut into its pairs; anything else goes through the token reader.
+_FLOW_SCALAR = rf"{_PLAIN_FLOW}|{_DOUBLE}|{_SINGLE}"
+_FLOW_PAIR = rf"(?:{_FLOW_SCALAR})[ ]*:[ ]+(?:{_FLOW_SCALAR})"
+_SIMPLE_FLOW = re.compile(
+    rf"(\{{[ ]*(?:{_FLOW_PAIR}(?:[ ]*,[ ]*{_FLOW_PAIR})*)?[ ]*\}}){_COMMENT}[ ]*"
+)
+_PAIR = re.compile(rf"({_FLOW_SCALAR})[ ]*:[ ]+({_FLOW_SCALAR})")
+_TYPED_FIRST = frozenset(core_first_chars())
 
 
 class Unsupported(Exception):
@@ -52,6 +61,8 @@ def scalar(token: str) -> Any:
         return token[1:-1]
     if first == "'":
         return token[1:-1].replace("''", "'")
+    if first not in _TYPED_FIRST:
+        return token
     tag = core_tag(token)
     if tag is None:
         return token
@@ -133,7 +144,17 @@ def _value(line: str, match: re.Match[str]) -> Any:
         return None
     if written[0] != "{":
         return scalar(written)
-    mapping, pos = _flow(line, match.start("value"))
+    start = match.start("value")
+    simple = _SIMPLE_FLOW.fullmatch(line, start)
+    if simple is not None:
+        mapping: dict[str, Any] = {}
+        for key_token, value_token in _PAIR.findall(line, start, simple.end(1)):
+            key = scalar(key_token)
+            if not isinstance(key, str) or key in mapping:
+                raise Unsupported("key")
+            mapping[key] = scalar(value_token)
+        return mapping
+    mapping, pos = _flow(line, start)
     if _FLOW_END.fullmatch(line, pos) is None:
         raise Unsupported("after flow")
     return mapping
