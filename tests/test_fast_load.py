@@ -34,6 +34,8 @@ def _agree(path: Path) -> bool:
     if fast is None:
         return False
     assert fast.desired == located.desired
+    fields_set = {n: d.model_fields_set for n, d in fast.desired.domains.items()}
+    assert fields_set == {n: d.model_fields_set for n, d in located.desired.domains.items()}
     assert fast.files == located.files
     assert fast.warnings == located.warnings
     assert dict(fast.places) == dict(located.places)
