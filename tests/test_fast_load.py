@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from reconciler.autoconfig.ispdb import read_sources
 from reconciler.autoconfig.merge import render_new
-from reconciler.desired import fast_load
+from reconciler.desired import fast_load, fast_yaml
 from reconciler.desired.credential_env import DEFAULT
 from reconciler.desired.fast_yaml import Unsupported, entries, split
 from reconciler.desired.loader import load, load_located
@@ -281,3 +281,13 @@ def test_a_comment_after_a_flow_mapping_adds_nothing_to_it(tmp_path: Path) -> No
     )
     assert _agree(path)
     assert load(path).desired.domains["a.example"].imap.port == 993
+
+
+@given(text=st.text(alphabet="ab\n", max_size=60), data=st.data())
+def test_lines_are_cut_alike_across_slices(text: str, data: Any) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fast_yaml, "_SLICE", data.draw(st.integers(1, 8)))
+        cut = list(fast_yaml._lines(text, start, end))
+    assert cut == (text[start:end].split("\n") if start < end else [])

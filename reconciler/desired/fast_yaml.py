@@ -47,6 +47,7 @@ _SIMPLE_FLOW = re.compile(
 )
 _PAIR = re.compile(rf"({_FLOW_SCALAR})[ ]*:[ ]+({_FLOW_SCALAR})")
 _TYPED_FIRST = frozenset(core_first_chars())
+_QUOTED_OR_TYPED = _TYPED_FIRST | {'"', "'"}
 
 
 class Unsupported(Exception):
@@ -92,11 +93,14 @@ def split(text: str) -> tuple[str, int, int] | None:
     return blanked, start, end
 
 
+_SLICE = 1 << 20  # lines are split from the text a slice at a time, not all at once
+
+
 def _lines(text: str, start: int, end: int) -> Iterator[str]:
     while start < end:
-        stop = text.find("\n", start, end)
-        stop = end if stop < 0 else stop
-        yield text[start:stop]
+        stop = text.rfind("\n", start, min(start + _SLICE, end))
+        stop = end if stop < 0 or start + _SLICE >= end else stop
+        yield from text[start:stop].split("\n")
         start = stop + 1
 
 
@@ -176,9 +180,11 @@ def entries(text: str, start: int, end: int) -> Iterator[tuple[str, Any]]:
         match = _BLOCK_LINE.fullmatch(content)
         if match is None:
             raise Unsupported("line")
-        key = scalar(match.group("key"))
-        if not isinstance(key, str):
-            raise Unsupported("key")
+        key = match.group("key")
+        if key[0] in _QUOTED_OR_TYPED:
+            key = scalar(key)
+            if not isinstance(key, str):
+                raise Unsupported("key")
         value = _value(content, match)
         if pending is not None:
             if indent <= pending[0] or len(stack) >= MAX_LEVELS:
