@@ -223,16 +223,48 @@ _VALID = (
 )
 
 
+_EXTRAS = [
+    "",
+    "    use_static_ip_addresses: true\n",
+    "    use_static_ip_addresses: yes\n",  # text in YAML 1.2: an error
+    "    use_static_ip_addresses: True\n",
+    "    allow_non_secure_certificate: on\n",
+    "    allow_non_secure_certificate: false\n",
+    f"    certificate_sha256: {'Ab' * 32}\n",
+    f"    certificate_sha256: '{':'.join(['0f'] * 32)}'\n",
+    "    credentials: {username_env: MAIL_USER, password_env: MAIL_PASSWORD}\n",
+    "    credentials:\n      username_env: MAIL_USER\n      password_env: HOME\n",
+    "    credentials: {username_env: MAIL_USER}\n",
+    "    use_static_ip_addresses: true\n    use_static_ip_addresses: true\n",  # duplicate
+]
+_HEADS = [
+    "",
+    "connection_ips:\n  ranges: [192.0.2.0/28]\n",
+    "connection_ips: {ranges: ['2001:db8::/48']}\n",
+    "defaults:\n  imap: {port: 143, security: starttls}\n",
+    "defaults: &d\n  smtp: {security: ssl}\n",  # an anchor: the located path reads it
+]
+
+
+def _mostly(good: list[str], bad: list[str]) -> st.SearchStrategy[str]:
+    """One of ``good``, and one of ``bad`` about one time in eight."""
+    return st.integers(0, 7).flatmap(lambda n: st.sampled_from(bad if n == 0 else good))
+
+
 @st.composite
 def _valid_document(draw: Any) -> str:
     """Documents the fast path should mostly accept, so agreement is tested on values."""
-    lines = ["version: 1", "domains:"]
+    lines = ["version: 1", draw(_mostly(_HEADS[:4], _HEADS[4:])) + "domains:"]
     for i in range(draw(st.integers(1, 5))):
         host = draw(st.sampled_from(["imap.example.com", '"Mail.Example.com"', "'bücher.example'"]))
-        port = draw(st.sampled_from(["", ", port: 993", ", port: '993'", ", port: 0o17"]))
-        security = draw(st.sampled_from(["starttls", "ssl", '"starttls"', "STARTTLS"]))
-        lines.append(_VALID.format(name=f"d{i}.example", host=host, port=port, security=security))
-    return "\n".join(lines)
+        port = draw(_mostly(["", ", port: 993"], [", port: '993'", ", port: 0o17", ", port: 143"]))
+        security = draw(_mostly(["starttls", "ssl", '"starttls"'], ["STARTTLS", "none"]))
+        name = draw(_mostly([f"d{i}.example", f"'D{i}.Example'"], ["dup.example", "1.2.3.4"]))
+        lines.append(_VALID.format(name=name, host=host, port=port, security=security))
+        lines.append(draw(_mostly(_EXTRAS[:2] + _EXTRAS[5:9], _EXTRAS[2:5] + _EXTRAS[9:])))
+        if draw(st.integers(0, 15)) == 0:
+            lines.append("  alias.example: *d\n")  # an alias in the block
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 @settings(
