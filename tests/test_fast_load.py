@@ -80,7 +80,7 @@ def test_the_subset_refuses_what_it_does_not_read(block: str) -> None:
     cut = split(text)
     assert cut is not None
     with pytest.raises(Unsupported):
-        list(entries(text, cut[1], cut[2]))
+        list(entries(text, cut.start, cut.end))
 
 
 def test_guards_hold_on_the_fast_path_before_anything_is_built(tmp_path: Path) -> None:
@@ -323,3 +323,18 @@ def test_lines_are_cut_alike_across_slices(text: str, data: Any) -> None:
         patch.setattr(fast_yaml, "_SLICE", data.draw(st.integers(1, 8)))
         cut = list(fast_yaml._lines(text, start, end))
     assert cut == (text[start:end].split("\n") if start < end else [])
+
+
+def test_a_domains_line_inside_a_string_is_not_the_domains_block(tmp_path: Path) -> None:
+    """Only the located parser can tell that this ``domains:`` line is inside a quoted
+    string (and the file's domains are null): the fast path leaves it to it."""
+    path = tmp_path / "domains.yaml"
+    path.write_text(
+        'version: 1\n"domains":\nconnection_ips: {feeds: [{format: text, path: "a\n'
+        "domains:\n  a.example: {imap: {host: i.example}, smtp: {host: s.example}}\n"
+        'b"}]}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError):
+        load_located(path)
+    assert fast_load.load_fast(path, DEFAULT) is None

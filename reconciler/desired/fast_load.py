@@ -66,15 +66,19 @@ def _read(path: Path) -> _File:
     name = str(path)
     text = read_text(path, name)
     cut = split(text)
-    doc = parse_text(cut[0] if cut else text, name)
+    doc = parse_text(cut.blanked if cut else text, name)
     data = doc.data
     if not isinstance(data, dict):
         raise Unsupported("top level")
     written: Iterable[tuple[Any, Any]]
     if cut is not None:
-        if "domains" not in data or data["domains"] is not None:
+        # The line found must be the file's own top-level key, not text inside a
+        # string or a flow collection that happens to start a line with "domains:".
+        if data.get("domains", False) is not None or (
+            doc.locate(("domains",), key=True).line != cut.line
+        ):
             raise Unsupported("domains line")
-        written = entries(text, cut[1], cut[2])
+        written = entries(text, cut.start, cut.end)
     else:
         raw = data.get("domains", {})
         if not isinstance(raw, dict):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.desired.yaml_types import core_first_chars, core_tag
 
@@ -74,10 +74,20 @@ def scalar(token: str) -> Any:
     raise Unsupported(tag)
 
 
-def split(text: str) -> tuple[str, int, int] | None:
-    """(the text with the domains block blanked, block start, block end), or None when
-    the file has no ``domains:`` line of its own. Blanking keeps every other line where
-    it was, so the rest of the file is located exactly; the block is read here."""
+class Cut(NamedTuple):
+    """A file cut at its ``domains:`` block: the text with the block blanked (every
+    other line stays where it was, so the rest is located exactly), where the block
+    starts and ends, and the line (from 1) of ``domains:``."""
+
+    blanked: str
+    start: int
+    end: int
+    line: int
+
+
+def split(text: str) -> Cut | None:
+    """The file ``text`` cut at its ``domains:`` line, or None when it has none. The
+    caller checks that the located parser reads that line as the top-level key."""
     found = list(_DOMAINS_LINE.finditer(text))
     if not found:
         return None
@@ -90,7 +100,7 @@ def split(text: str) -> tuple[str, int, int] | None:
     after = _TOP_LEVEL_LINE.search(text, start)
     end = after.start() if after else len(text)
     blanked = text[:start] + "\n" * text.count("\n", start, end) + text[end:]
-    return blanked, start, end
+    return Cut(blanked, start, end, text.count("\n", 0, found[0].start()) + 1)
 
 
 _SLICE = 1 << 20  # lines are split from the text a slice at a time, not all at once
