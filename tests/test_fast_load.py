@@ -80,7 +80,7 @@ def test_the_subset_refuses_what_it_does_not_read(block: str) -> None:
     cut = split(text)
     assert cut is not None
     with pytest.raises(Unsupported):
-        list(entries(text, cut.start, cut.end))
+        list(entries(text, cut, {}))
 
 
 def test_guards_hold_on_the_fast_path_before_anything_is_built(tmp_path: Path) -> None:
@@ -338,3 +338,24 @@ def test_a_domains_line_inside_a_string_is_not_the_domains_block(tmp_path: Path)
     with pytest.raises(InputError):
         load_located(path)
     assert fast_load.load_fast(path, DEFAULT) is None
+
+
+def test_places_of_domains_need_no_parse_with_positions(tmp_path: Path) -> None:
+    """A plan asks where its changed domains are written: the fast path knows without
+    parsing the file again (which would build the node tree it avoided)."""
+    path = tmp_path / "domains.yaml"
+    path.write_text(
+        "version: 1\ndomains:\n  # first\n  a.example: {imap: {host: i.example}, smtp: {host: "
+        "s.example}}\n\n  'b.example':\n    imap: {host: i.example}\n    smtp: {host: s.example}\n",
+        encoding="utf-8",
+    )
+    loaded = fast_load.load_fast(path, DEFAULT)
+    assert loaded is not None
+    places = loaded.places
+    assert [(places[n].line, places[n].column) for n in ("a.example", "b.example")] == [
+        (4, 3),
+        (6, 3),
+    ]
+    document = places._written["a.example"][0]  # type: ignore[attr-defined]
+    assert document._lazy._doc is None  # nothing was parsed to say so
+    assert dict(places) == dict(load_located(path).places)

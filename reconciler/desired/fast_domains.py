@@ -14,7 +14,7 @@ Equal endpoints and credentials are shared: a host's thousand customer domains h
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reconciler.desired import fingerprints, names
 from reconciler.desired.credential_env import CredentialPolicy
@@ -99,7 +99,8 @@ class Resolver:
         if security is not None and (type(security) is not str or security not in _SECURITY):
             raise Unsupported("security")
         defaults: EndpointDefaults | None = self._defaults[protocol]
-        chosen: Security = security or (defaults and defaults.security) or BUILTIN_SECURITY  # type: ignore[assignment]  # checked against _SECURITY above
+        written = cast(Security | None, security)  # one of _SECURITY, checked above
+        chosen: Security = written or (defaults and defaults.security) or BUILTIN_SECURITY
         number = port or (defaults and defaults.port) or BUILTIN_PORTS[(protocol, chosen)]
         if chosen == "none" or port_warning(name, protocol, number, chosen) is not None:
             raise Unsupported("warning")

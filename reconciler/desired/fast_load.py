@@ -16,7 +16,7 @@ positions, so every diagnostic is the located path's own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,15 +28,15 @@ from reconciler.desired import ranges as range_policy
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.discovery import discover
 from reconciler.desired.fast_domains import Resolver
-from reconciler.desired.fast_yaml import Unsupported, entries, split
+from reconciler.desired.fast_yaml import Unsupported, entries, split, unpack
 from reconciler.desired.feed_specs import judge_feeds
 from reconciler.desired.findings import Findings, Parsed
 from reconciler.desired.loaded import Loaded, Places
 from reconciler.desired.model import Desired, Domain, Feed
 from reconciler.desired.spec import DomainsFile
 from reconciler.desired.yaml_text import read_text
-from reconciler.desired.yamlsource import LazyDocument, parse_text
-from reconciler.errors import Diagnostic, InputError
+from reconciler.desired.yamlsource import LazyDocument, PathElement, parse_text
+from reconciler.errors import Diagnostic, InputError, Location
 
 # Resolved domains are validated into models this many at a time: one pass in
 # pydantic's core per batch, and never more than a batch of plain dicts held.
@@ -55,10 +55,28 @@ def _built(batch: list[dict[str, Any]]) -> list[Domain]:
     return domains
 
 
+class _Places:
+    """Where a file read by the fast path writes things: each domain key from the
+    reader's own count of lines; anything else from the file parsed with positions,
+    on first need (an error found later, by a plan, say)."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.name = name
+        self.keys: dict[str, int] = {}
+        self._lazy = LazyDocument(path, name)
+
+    def locate(self, path: Sequence[PathElement], *, key: bool = False) -> Location:
+        if key and len(path) == 2 and path[0] == "domains":
+            packed = self.keys.get(str(path[1]))
+            if packed is not None:
+                return Location(self.name, *unpack(packed))
+        return self._lazy.locate(path, key=key)
+
+
 @dataclass
 class _File:
     parsed: Parsed
-    lazy: LazyDocument
+    places: _Places
     written: Iterable[tuple[Any, Any]]  # (key as written, entry) of each domain
 
 
@@ -68,6 +86,7 @@ def _read(path: Path) -> _File:
     cut = split(text)
     doc = parse_text(cut.blanked if cut else text, name)
     data = doc.data
+    places = _Places(path, name)
     if not isinstance(data, dict):
         raise Unsupported("top level")
     written: Iterable[tuple[Any, Any]]
@@ -78,7 +97,7 @@ def _read(path: Path) -> _File:
             doc.locate(("domains",), key=True).line != cut.line
         ):
             raise Unsupported("domains line")
-        written = entries(text, cut.start, cut.end)
+        written = entries(text, cut, places.keys)
     else:
         raw = data.get("domains", {})
         if not isinstance(raw, dict):
@@ -88,7 +107,7 @@ def _read(path: Path) -> _File:
         spec = DomainsFile.model_validate({**data, "domains": {}})
     except ValidationError:
         raise Unsupported("schema") from None
-    return _File(Parsed(doc, spec), LazyDocument(path, name), written)
+    return _File(Parsed(doc, spec), places, written)
 
 
 def _single(files: list[_File], key: str) -> _File | None:
@@ -110,7 +129,7 @@ def _domains(files: list[_File], resolver: Resolver, places: Places) -> Iterator
                 raise Unsupported("name") from None
             if name in places:
                 raise Unsupported("defined twice")
-            places.add(name, item.lazy, raw_key)
+            places.add(name, item.places, raw_key)
             batch.append(resolver.domain(name, entry))
             if len(batch) >= _BATCH:
                 yield from _built(batch)
