@@ -73,6 +73,7 @@ def test_every_bad_fixture_is_left_to_the_located_path() -> None:
         "  a.example:\n    imap:\n      host: a.example\n      host: b.example\n",  # duplicate
         "  ? a.example\n  : x\n",  # explicit key
         "  a.example: |\n    text\n",  # block scalar
+        '  a.example: {imap: {host: "a\\0b.example"}, smtp: {host: a.example}}\n',  # NUL
     ],
 )
 def test_the_subset_refuses_what_it_does_not_read(block: str) -> None:
@@ -359,3 +360,28 @@ def test_places_of_domains_need_no_parse_with_positions(tmp_path: Path) -> None:
     document = places._written["a.example"][0]  # type: ignore[attr-defined]
     assert document._lazy._doc is None  # nothing was parsed to say so
     assert dict(places) == dict(load_located(path).places)
+
+
+@pytest.mark.parametrize("brk", ["\r", "\x85", "\u2028"])
+def test_other_line_breaks_are_left_to_the_located_path(tmp_path: Path, brk: str) -> None:
+    """YAML breaks lines at \\r (and NEL, LS, PS) too: a comment ended by one must not
+    swallow the domain after it, so such files are read with positions."""
+    path = tmp_path / "domains.yaml"
+    text = (
+        "version: 1\ndomains:\n  a.example: {imap: {host: i.example}, smtp: {host: s.example}}"
+        " # note" + brk + "  b.example: {imap: {host: i.example}, smtp: {host: s.example}}\n"
+    )
+    path.write_bytes(text.encode("utf-8"))
+    assert fast_load.load_fast(path, DEFAULT) is None
+    _agree(path)
+
+
+def test_windows_line_breaks_take_the_fast_path(tmp_path: Path) -> None:
+    path = tmp_path / "domains.yaml"
+    text = (
+        "version: 1\r\ndomains:\r\n  a.example: {imap: {host: i.example}, smtp: {host: "
+        "s.example}} # note\r\n  b.example:\r\n    imap: {host: i.example}\r\n"
+        "    smtp:\r\n      host: s.example\r\n      port: 465\r\n      security: ssl\r\n"
+    )
+    path.write_bytes(text.encode("utf-8"))
+    assert _agree(path)

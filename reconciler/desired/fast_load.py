@@ -16,6 +16,7 @@ positions, so every diagnostic is the located path's own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,9 +81,19 @@ class _File:
     written: Iterable[tuple[Any, Any]]  # (key as written, entry) of each domain
 
 
+# Line breaks other than \n (YAML also breaks lines at \r, NEL, LS and PS): the reader
+# splits at \n only, so a file holding any of them is left to the located parser; \r\n
+# (Windows) is one break to YAML, read as \n, which moves no line or column.
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+
 def _read(path: Path) -> _File:
     name = str(path)
     text = read_text(path, name)
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    if _OTHER_BREAKS.search(text):
+        raise Unsupported("line breaks")
     cut = split(text)
     doc = parse_text(cut.blanked if cut else text, name)
     data = doc.data
