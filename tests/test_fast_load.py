@@ -385,3 +385,15 @@ def test_windows_line_breaks_take_the_fast_path(tmp_path: Path) -> None:
     )
     path.write_bytes(text.encode("utf-8"))
     assert _agree(path)
+
+
+def test_a_domains_line_inside_a_flow_mapping_is_not_the_domains_block(tmp_path: Path) -> None:
+    path = tmp_path / "domains.yaml"
+    path.write_text(
+        "{version: 1,\ndomains:\n  a.example: {imap: {host: i.example}, smtp: {host: s.example}}"
+        "\n}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError):
+        load_located(path)
+    assert fast_load.load_fast(path, DEFAULT) is None

@@ -104,8 +104,13 @@ def _read(path: Path) -> _File:
     if cut is not None:
         # The line found must be the file's own top-level key, not text inside a
         # string or a flow collection that happens to start a line with "domains:".
-        if data.get("domains", False) is not None or (
-            doc.locate(("domains",), key=True).line != cut.line
+        # And the file must be a block mapping: in a flow one, that line's block below
+        # would not be the value of domains.
+        place = doc.locate(("domains",), key=True)
+        if (
+            data.get("domains", False) is not None
+            or (place.line, place.column) != (cut.line, 1)
+            or getattr(doc.root, "flow_style", True) is not False
         ):
             raise Unsupported("domains line")
         written = entries(text, cut, places.keys)
