@@ -397,3 +397,65 @@ def test_a_domains_line_inside_a_flow_mapping_is_not_the_domains_block(tmp_path:
     with pytest.raises(InputError):
         load_located(path)
     assert fast_load.load_fast(path, DEFAULT) is None
+
+
+_SNIPPETS = [
+    ":",
+    " ",
+    "\n",
+    "#",
+    "{",
+    "}",
+    ",",
+    "'",
+    '"',
+    "- ",
+    "? ",
+    "&a ",
+    "*a",
+    "!!str ",
+    "\t",
+    "|",
+    ">",
+    "---\n",
+    "...\n",
+    "  ",
+    "\n  x.example: {}\n",
+    "domains:\n",
+    "\ndomains:",
+    "\n  ",
+    "\n    ",
+    ": ",
+    "''",
+    '""',
+    "[",
+    "]",
+    "0",
+    "~",
+    "\n#",
+    "<<: ",
+]
+
+
+@st.composite
+def _mutated_document(draw: Any) -> str:
+    """A mostly valid document with a few YAML-significant characters put in or taken
+    out anywhere: where the two paths could part if the reader misjudged a line."""
+    text: str = draw(_valid_document())
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        if draw(st.booleans()):
+            text = text[:at] + draw(st.sampled_from(_SNIPPETS)) + text[at:]
+        else:
+            text = text[:at] + text[at + draw(st.integers(1, 3)) :]
+    return text
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=_mutated_document())
+def test_fast_and_located_paths_agree_on_damaged_documents(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "domains.yaml"
+    path.write_text(text, encoding="utf-8")
+    _agree(path)
