@@ -7,8 +7,7 @@ probably unintended settings) travel with the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,48 +19,16 @@ from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.discovery import discover
 from reconciler.desired.domain_rules import check_credentials, check_domain, resolve_domain
+from reconciler.desired.fast_load import load_fast
 from reconciler.desired.feed_specs import judge_feeds
 from reconciler.desired.findings import Findings, Parsed
+from reconciler.desired.loaded import Loaded, Places
 from reconciler.desired.model import Desired, Feed
 from reconciler.desired.salvage import salvage
 from reconciler.desired.spec import DomainsFile
 from reconciler.desired.validation import diagnostics as validation_diagnostics
-from reconciler.desired.yamlsource import DuplicateKeys, YamlDocument, parse_file
-from reconciler.errors import Diagnostic, InputError, Location
-
-
-class Places(Mapping[str, Location]):
-    """Where each domain is written, located only when asked: a plan of a big file
-    needs the places of its few changed domains, not of all of them."""
-
-    def __init__(self) -> None:
-        self._written: dict[str, tuple[YamlDocument, str]] = {}
-
-    def add(self, name: str, doc: YamlDocument, raw_key: str) -> None:
-        self._written[name] = (doc, raw_key)
-
-    def spelling(self, name: str) -> str:
-        return self._written[name][1]
-
-    def __getitem__(self, name: str) -> Location:
-        doc, raw_key = self._written[name]
-        return doc.locate(("domains", raw_key), key=True)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._written)
-
-    def __len__(self) -> int:
-        return len(self._written)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """The desired state and where each part of it was written."""
-
-    desired: Desired
-    files: tuple[str, ...]
-    places: Mapping[str, Location] = field(default_factory=dict)
-    warnings: tuple[Diagnostic, ...] = ()
+from reconciler.desired.yamlsource import DuplicateKeys, parse_file
+from reconciler.errors import Diagnostic, InputError
 
 
 def _parse(path: Path, out: Findings) -> Parsed | None:
@@ -105,7 +72,18 @@ def load(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) 
     """Read, validate, merge and normalise the desired state at ``path``.
 
     ``credentials``: which environment variables a domain may name for its login
-    (the operator's ``MAILCTL_CREDENTIAL_ENV``, read by the caller)."""
+    (the operator's ``MAILCTL_CREDENTIAL_ENV``, read by the caller).
+
+    A well-formed file is read by the fast path (:mod:`~reconciler.desired.fast_load`);
+    anything it does not accept, every error and every warning among them, is read
+    again here with node positions, which decide and locate what is said."""
+    fast = load_fast(Path(path), credentials)
+    return fast if fast is not None else load_located(path, credentials)
+
+
+def load_located(path: Path | str, credentials: CredentialPolicy = DEFAULT_CREDENTIALS) -> Loaded:
+    """:func:`load` with node positions for every file: the reference the fast path
+    agrees with, and the reader of every file that has something to report."""
     out = Findings()
     files = discover(Path(path), out.errors)
     parsed = [p for p in (_parse(f, out) for f in files) if p is not None]

@@ -46,6 +46,20 @@ def _core_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 _CORE_RESOLVERS = _core_resolvers()
 
 
+def core_first_chars() -> set[str]:
+    """The first characters of every plain scalar the core table types (others are text)."""
+    return {char for char in _CORE_RESOLVERS if char}
+
+
+def core_tag(plain: str) -> str | None:
+    """The type (``null``, ``bool``, ``int``, ``float``, ``merge``) the core table gives
+    the plain scalar ``plain``, the same rule :class:`CoreResolver` applies; None for text."""
+    for tag, pattern in _CORE_RESOLVERS.get(plain[:1], ()):
+        if pattern.match(plain):
+            return tag.rpartition(":")[2]
+    return None
+
+
 class CoreResolver(VersionedResolver):
     """The YAML 1.2 core schema (see :func:`_core_resolvers`), whatever the file says."""
 

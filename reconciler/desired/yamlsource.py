@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
@@ -33,6 +33,27 @@ from reconciler.desired.yaml_types import MERGE_TAG, CoreResolver
 from reconciler.errors import Diagnostic, InputError, Location
 
 PathElement = str | int
+
+
+class Locator(Protocol):
+    """Something that says where a path of a file's data is written."""
+
+    def locate(self, path: Sequence[PathElement], *, key: bool = False) -> Location: ...
+
+
+class LazyDocument:
+    """A file read without positions: its node tree is parsed on the first
+    :meth:`locate`, so a big file that needs no place never holds one."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self._path = path
+        self._name = name
+        self._doc: YamlDocument | None = None
+
+    def locate(self, path: Sequence[PathElement], *, key: bool = False) -> Location:
+        if self._doc is None:
+            self._doc = parse_file(self._path, self._name)
+        return self._doc.locate(path, key=key)
 
 
 @dataclass(frozen=True)
@@ -174,7 +195,11 @@ def parse_file(path: Path, name: str | None = None) -> YamlDocument:
     (:class:`DuplicateKeys`, carrying the file read without the repeated keys, when a
     mapping repeats a key)."""
     name = name or str(path)
-    text = read_text(path, name)
+    return parse_text(read_text(path, name), name)
+
+
+def parse_text(text: str, name: str) -> YamlDocument:
+    """Parse ``text`` read from the file ``name``, as :func:`parse_file` does."""
     try:
         yaml, root = _compose(text, name, pure=False)
     except MarkedYAMLError:
