@@ -16,7 +16,10 @@ be refused: a plan made with ``--no-checks`` and without ``--allow-unchecked`` e
 
 from __future__ import annotations
 
-from reconciler.plan.document import GateVerdict, PlanDocument
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the exit codes import nothing heavy
+    from reconciler.plan.document import GateVerdict, PlanDocument
 
 EXIT_OK = 0  # success, no changes
 EXIT_ERROR = 1  # error in input or usage (or an internal error, reported as such)
