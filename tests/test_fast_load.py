@@ -55,6 +55,17 @@ def test_the_example_and_an_ispdb_import_agree(tmp_path: Path) -> None:
     assert _agree(path), "a file written by autoconfig import takes the fast path"
 
 
+def test_a_fast_loaded_domain_copies_like_any_model(tmp_path: Path) -> None:
+    """The domains share one set of field names; copying one with an update must
+    neither fail nor change what its siblings say they set."""
+    loaded = load(ROOT / "examples" / "domains.yaml")
+    first, second = list(loaded.desired.domains.values())[:2]
+    assert first.model_fields_set is second.model_fields_set, "read by the fast path"
+    moved = first.model_copy(update={"imap": first.smtp})
+    assert moved.imap == first.smtp and first.imap != first.smtp
+    assert second.model_fields_set == set(type(second).model_fields)
+
+
 def test_every_bad_fixture_is_left_to_the_located_path() -> None:
     fixtures = sorted(BAD.iterdir())
     assert fixtures

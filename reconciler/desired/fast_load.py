@@ -44,9 +44,11 @@ from reconciler.errors import Diagnostic, InputError, Location
 _BATCH = 2048
 _DOMAINS = TypeAdapter(list[Domain])
 # Every resolved domain sets every field, so each would carry its own set of the seven
-# names (728 bytes, more than the rest of the model); they share one, frozen so that
-# nothing can change it for all of them.
-_ALL_FIELDS = frozenset(Domain.model_fields)
+# names (728 bytes, more than the rest of the model); they share one. It is a plain set,
+# as pydantic expects: the models are frozen, so pydantic never changes it in place, and
+# ``model_copy`` copies it before it adds the updated names (a frozenset would make
+# ``model_copy(update=...)`` fail).
+_ALL_FIELDS = set(Domain.model_fields)
 
 
 def _built(batch: list[dict[str, Any]]) -> list[Domain]:
