@@ -10,12 +10,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reconciler.app.store import applied, opened
 from reconciler.desired import names
 from reconciler.desired.inbox import (
     Address,
     AddressProblem,
+    inherited,
     parse_address,
     resolve,
     unicode_address,
@@ -89,6 +91,21 @@ class Listed:
     def unicode(self) -> tuple[str, str]:
         """Address and domain with the domain's ``xn--`` labels in Unicode."""
         return _spelled(self.inbox)
+
+
+def record(entry: Listed | Connected) -> dict[str, Any]:
+    """An inbox and the settings it resolves to (None: its domain is not configured), as
+    both faces publish it; ``address_unicode``/``domain_unicode`` spell an ``xn--``
+    domain in Unicode (equal to ``address``/``domain`` when it has none)."""
+    address_unicode, domain_unicode = entry.unicode
+    return {
+        "address": entry.inbox.address,
+        "address_unicode": address_unicode,
+        "domain": entry.inbox.domain,
+        "domain_unicode": domain_unicode,
+        "connected_at": entry.inbox.connected_at,
+        "settings": inherited(entry.domain) if entry.domain else None,
+    }
 
 
 @dataclass(frozen=True)

@@ -15,25 +15,10 @@ from reconciler.app import inbox as app
 from reconciler.cli import inbox_verify
 from reconciler.cli.boundary import input_view
 from reconciler.cli.common import plural, state_option
-from reconciler.desired.inbox import describe, inherited
+from reconciler.desired.inbox import describe
 
 FORMAT = click.Choice(["text", "json"])
 FORMAT_VERSION = 1  # of both JSON documents: raised when a field changes meaning or goes away
-
-
-def _record(entry: app.Listed | app.Connected) -> dict[str, Any]:
-    """An inbox and the settings it resolves to (None: its domain is not configured);
-    ``address_unicode``/``domain_unicode`` spell an ``xn--`` domain in Unicode (equal
-    to ``address``/``domain`` when it has none)."""
-    address_unicode, domain_unicode = entry.unicode
-    return {
-        "address": entry.inbox.address,
-        "address_unicode": address_unicode,
-        "domain": entry.inbox.domain,
-        "domain_unicode": domain_unicode,
-        "connected_at": entry.inbox.connected_at,
-        "settings": inherited(entry.domain) if entry.domain else None,
-    }
 
 
 def _spelled(entry: app.Listed | app.Connected) -> tuple[str, str]:
@@ -127,7 +112,7 @@ def connect(
     done = app.connect(app.ConnectOptions(address, state_url, sources))
     if fmt == "json":
         summary = {"connected": int(done.new), "already_connected": int(not done.new)}
-        document = {"format_version": FORMAT_VERSION, "summary": summary, **_record(done)}
+        document = {"format_version": FORMAT_VERSION, "summary": summary, **app.record(done)}
         click.echo(json.dumps({**document, "new": done.new}, indent=2))
         return
     verb = "Connected" if done.new else "Already connected"
@@ -143,7 +128,7 @@ def _connect_verified(options: Any, fmt: str) -> None:
     done = connect_verified(options)
     connected = done.connected
     if fmt == "json":
-        more: dict[str, Any] = {"connected": None if connected is None else _record(connected)}
+        more: dict[str, Any] = {"connected": None if connected is None else app.record(connected)}
         document = inbox_verify.document(done.verified, **more)
         click.echo(json.dumps(document, indent=2))
         sys.exit(done.status)
@@ -178,7 +163,7 @@ def list_(only: str | None, fmt: str, state_url: str | None) -> None:
     input_view(fmt)
     listed = app.list_inboxes(app.ListOptions(only, state_url))
     if fmt == "json":
-        inboxes = [_record(i) for i in listed.inboxes]
+        inboxes = [app.record(i) for i in listed.inboxes]
         summary = {
             "inboxes": len(inboxes),
             "not_configured": sum(1 for i in listed.inboxes if i.domain is None),

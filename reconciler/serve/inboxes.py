@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import quote
 
 import anyio.to_thread
@@ -25,7 +24,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from reconciler.app import inbox as use
-from reconciler.desired.inbox import inherited
 from reconciler.errors import InputError, MailctlError
 from reconciler.serve.bearer import load_token, refusal
 from reconciler.serve.poller import SnapshotSource
@@ -39,19 +37,6 @@ UNKNOWN_DOMAIN = "the domain is not configured here"
 ELSEWHERE = "the address is connected under another domain"
 NOT_CONNECTED = "no inbox of this address is connected"
 UNAVAILABLE = "the store cannot be written now"
-
-
-def record(entry: use.Listed | use.Connected) -> dict[str, Any]:
-    """An inbox and the settings it resolves to (None: its domain is not configured)."""
-    address_unicode, domain_unicode = entry.unicode
-    return {
-        "address": entry.inbox.address,
-        "address_unicode": address_unicode,
-        "domain": entry.inbox.domain,
-        "domain_unicode": domain_unicode,
-        "connected_at": entry.inbox.connected_at,
-        "settings": inherited(entry.domain) if entry.domain else None,
-    }
 
 
 def _json(status: int, document: object, **headers: str) -> Response:
@@ -96,9 +81,9 @@ def router(token: str | None, state_url: str | None) -> Callable[[SnapshotSource
             except MailctlError as exc:
                 return _failed(exc, NOT_AN_ADDRESS)
             if not done.new:
-                return _json(200, record(done))
+                return _json(200, use.record(done))
             where = f"/v1/inboxes/{quote(done.inbox.address, safe='@')}"
-            return _json(201, record(done), Location=where)
+            return _json(201, use.record(done), Location=where)
 
         async def listing(request: Request) -> Response:
             if (refused := refusal(request, token)) is not None:
@@ -108,7 +93,7 @@ def router(token: str | None, state_url: str | None) -> Callable[[SnapshotSource
                 found = await anyio.to_thread.run_sync(use.list_inboxes, options)
             except MailctlError as exc:
                 return _failed(exc, NOT_A_DOMAIN, unknown=404)
-            inboxes = [record(entry) for entry in found.inboxes]
+            inboxes = [use.record(entry) for entry in found.inboxes]
             return _json(200, {"domain": found.domain, "inboxes": inboxes})
 
         async def disconnect(request: Request) -> Response:
