@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from validate import interleave, revision, time_call
+from validate import find_mailctl, interleave, revision, time_call
 
 from reconciler.autoconfig import ispdb, merge, writer
 from reconciler.desired.model import Domain, Endpoint, Security
@@ -40,14 +39,6 @@ FLOOR_IMPORT_CODE = (
     "import sys, glob, xml.etree.ElementTree as ET\n"
     "[ET.parse(f) for f in sorted(glob.glob(sys.argv[1] + '/*.xml'))]"
 )
-
-
-def find_mailctl() -> str:
-    beside = Path(sys.executable).with_name("mailctl")
-    found = str(beside) if beside.is_file() else shutil.which("mailctl")
-    if not found:
-        sys.exit("bench: no mailctl next to this python or on PATH; pip install -e .")
-    return found
 
 
 def run_child(argv: list[str]) -> float:
@@ -108,12 +99,15 @@ SECURITIES: tuple[tuple[Security, int, Security, int], ...] = (
 )
 
 
-def generate(count: int) -> dict[str, Domain]:
-    """Domains on 50 shared providers, with every security combination."""
+def generate(
+    count: int, securities: tuple[tuple[Security, int, Security, int], ...] = SECURITIES
+) -> dict[str, Domain]:
+    """Domains on 50 shared providers, taking the ``securities`` combinations in turn
+    (by default every one)."""
     domains = {}
     for i in range(count):
         name = f"d{i:06d}.example.com"
-        imap_sec, imap_port, smtp_sec, smtp_port = SECURITIES[i % len(SECURITIES)]
+        imap_sec, imap_port, smtp_sec, smtp_port = securities[i % len(securities)]
         domains[name] = Domain(
             name=name,
             imap=Endpoint(host=f"imap{i % PROVIDERS}.provider.example", port=imap_port,

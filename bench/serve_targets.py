@@ -17,11 +17,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from autoconfig import PROVIDERS, SECURITIES
+import autoconfig
+from autoconfig import SECURITIES
+from validate import find_mailctl
 
 from reconciler.app import autoconfig as autoconfig_app
 from reconciler.app.apply import ApplyPathRequest, apply_path
-from reconciler.desired.model import Domain, Endpoint
+from reconciler.desired.model import Domain
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "bench-serve"  # .cache/ is not tracked
@@ -91,13 +93,6 @@ def export_files(url: str, out: Path) -> Path:
     return out / "www"
 
 
-def find_mailctl() -> str:
-    beside = Path(sys.executable).with_name("mailctl")
-    if not beside.is_file():
-        sys.exit("bench: no mailctl next to this python; pip install -e .")
-    return str(beside)
-
-
 def start_mailctl(url: str, port: int, workers: int, log: Path) -> Server:
     argv = [find_mailctl(), "serve", "--state", url, "--bind", f"127.0.0.1:{port}"]
     argv += ["--workers", str(workers)]
@@ -162,21 +157,9 @@ SOCKET_TYPES = {"ssl": "SSL", "starttls": "STARTTLS"}  # automx2 has no plain se
 
 
 def generate(count: int) -> dict[str, Domain]:
-    """Domains on 50 shared providers (bench/autoconfig.py's), with the security
-    combinations automx2 can express: it logs an error for every answer naming a
-    server without SSL or STARTTLS."""
-    domains = {}
-    for i in range(count):
-        name = f"d{i:06d}.example.com"
-        imap_sec, imap_port, smtp_sec, smtp_port = SECURITIES[i % 3]
-        domains[name] = Domain(
-            name=name,
-            imap=Endpoint(host=f"imap{i % PROVIDERS}.provider.example", port=imap_port,
-                          security=imap_sec),
-            smtp=Endpoint(host=f"smtp{i % PROVIDERS}.provider.example", port=smtp_port,
-                          security=smtp_sec),
-        )  # fmt: skip
-    return domains
+    """bench/autoconfig.py's domains with the security combinations automx2 can
+    express: it logs an error for every answer naming a server without SSL or STARTTLS."""
+    return autoconfig.generate(count, tuple(s for s in SECURITIES if "none" not in s))
 
 
 def seed_automx2(server: Server, conf: Path, domains: Mapping[str, Domain]) -> None:
