@@ -16,8 +16,9 @@ and ``defaults`` in the first), generated as bench/validate.py generates its fil
   DIR`` of the applied store (each into an empty folder).
 
 on SQLite (a temporary file) and PostgreSQL (a throwaway cluster, tests/pgcluster.py).
-Each command is a child process; its time is wall-clock from start to ``os.wait4`` and
-its peak memory that child's own ``ru_maxrss`` (``os.wait4`` rusage; KiB on Linux,
+Each command is a child process, started by a small launcher (see ``LAUNCHER``); its time
+is wall-clock from start to end and its peak memory that child's own ``ru_maxrss``
+(``os.wait4`` rusage in the launcher; KiB on Linux,
 reported in MB of 10^6 bytes). The store commands (plan, apply, allowlist, export) run
 on the one-file layout; validate and plan also on the folder.
 
@@ -99,19 +100,44 @@ def write_inputs(folder: Path, count: int, files: int, width: int) -> dict[str, 
     return {"one": one, "folder": parts, "stored": stored}
 
 
+# Started from this (large) process, a child would inherit its peak RSS in its own
+# ru_maxrss: Linux keeps the old address space's high-water mark across exec. So each
+# command is started by a small launcher that forks it afresh and reports the command's
+# own exit status and peak on the pipe it is handed.
+LAUNCHER = """
+import json, os, sys
+report = int(sys.argv[1])
+pid = os.fork()
+if pid == 0:
+    os.close(report)
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+os.write(report, json.dumps([os.waitstatus_to_exitcode(status), usage.ru_maxrss]).encode())
+"""
+
+
 def child(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Seconds and peak MB of one child; exits the benchmark if it fails (plan may exit
+    """Seconds and peak MB of one command; exits the benchmark if it fails (plan may exit
     2: changes)."""
+    read_end, write_end = os.pipe()
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    launcher = [sys.executable, "-c", LAUNCHER, str(write_end), *argv]
+    proc = subprocess.Popen(
+        launcher, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=(write_end,)
+    )
+    os.close(write_end)
     assert proc.stderr is not None
     err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc.wait()
     seconds = time.perf_counter() - start
-    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    with os.fdopen(read_end, "rb") as report:
+        said = report.read()
+    if proc.returncode != 0 or not said:
+        sys.exit(f"bench: the launcher of {' '.join(argv)} failed: {err.decode(errors='replace')}")
+    code, maxrss_kib = json.loads(said)
     if code not in (0, 2):
         sys.exit(f"bench: {' '.join(argv)} exited {code}: {err.decode(errors='replace')}")
-    return seconds, usage.ru_maxrss * 1024 / 1e6
+    return seconds, maxrss_kib * 1024 / 1e6
 
 
 def measure_size(
