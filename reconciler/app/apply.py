@@ -108,7 +108,7 @@ def apply_plan(
     with opened(request.state_url, store) as current:
         with nothing_applied_on_error("the plan file"):
             if document.store.lineage is not None:  # made against a store: it must be there
-                refuse_if_empty(current, current.read())
+                refuse_if_empty(current, current.head())
             again = recheck(document, request.key, decided.checks, request.max_check_age, progress)
             if again.reason and told is not None:
                 told(again)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reconciler.desired.state import StoredState
 from reconciler.errors import MailctlError
-from reconciler.store.base import Store
+from reconciler.store.base import Store, StoreHead
 
 
 class NoStore(MailctlError):
@@ -59,7 +59,8 @@ def applied(
         yield store, state
 
 
-def refuse_if_empty(store: Store, state: StoredState, also: str = "") -> None:
-    """:class:`NoStore` when ``state`` (read from ``store``) has no lineage."""
+def refuse_if_empty(store: Store, state: StoredState | StoreHead, also: str = "") -> None:
+    """:class:`NoStore` when ``state`` (read from ``store``, or only its head: the cheap
+    read when the content is not needed) has no lineage."""
     if state.lineage is None:
         raise NoStore(store.display_url, also)

@@ -79,7 +79,7 @@ def check_store(state_url: str | None) -> str:
     url = resolve_url(state_url, os.environ, Path.cwd())
     store = open_store(url, read_only=True)
     try:
-        refuse_if_empty(store, store.read())
+        refuse_if_empty(store, store.head())
     finally:
         store.close()
     return url
