@@ -14,7 +14,7 @@ Equal endpoints and credentials are shared: a host's thousand customer domains h
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from reconciler.desired import fingerprints, names
 from reconciler.desired.credential_env import CredentialPolicy
@@ -28,20 +28,12 @@ from reconciler.desired.model import (
     Protocol,
     Security,
 )
-from reconciler.desired.spec import Defaults, EndpointDefaults
+from reconciler.desired.spec import Defaults, DomainSpec, EndpointDefaults, EndpointSpec
 
-_DOMAIN_KEYS = frozenset(
-    {
-        "imap",
-        "smtp",
-        "allow_non_secure_certificate",
-        "certificate_sha256",
-        "use_static_ip_addresses",
-        "credentials",
-    }
-)
-_ENDPOINT_KEYS = frozenset({"host", "port", "security"})
-_SECURITY: frozenset[str] = frozenset({"ssl", "starttls", "none"})
+# The keys and values the schema accepts, taken from it so that the two cannot drift.
+_DOMAIN_KEYS = frozenset(DomainSpec.model_fields)
+_ENDPOINT_KEYS = frozenset(EndpointSpec.model_fields)
+_SECURITY: frozenset[str] = frozenset(get_args(Security))
 
 
 class Resolver:
