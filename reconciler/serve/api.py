@@ -16,6 +16,7 @@ from reconciler.desired import names
 from reconciler.desired.inbox import AddressProblem, parse_address
 from reconciler.serve.poller import SnapshotSource
 from reconciler.serve.respond import JSON, TEXT, cached, problem
+from reconciler.serve.snapshot import Rendered, Snapshot
 
 UNKNOWN_DOMAIN = "no settings for this domain"
 NOT_A_DOMAIN = "not a domain name"
@@ -38,6 +39,17 @@ def domain_name(raw: str) -> str | None:
         return None
 
 
+def _rendered(request: Request, current: Snapshot) -> Rendered | Response:
+    """The answers of the domain named in the path, or the error to send instead."""
+    name = domain_name(request.path_params["domain"])
+    if name is None:
+        return problem(400, NOT_A_DOMAIN)
+    rendered = current.rendered.get(name)
+    if rendered is None:
+        return problem(404, UNKNOWN_DOMAIN)
+    return rendered
+
+
 def routes(source: SnapshotSource) -> list[BaseRoute]:
     """The ``/v1`` routes, answering from ``source``."""
 
@@ -47,12 +59,9 @@ def routes(source: SnapshotSource) -> list[BaseRoute]:
 
     async def domain_settings(request: Request) -> Response:
         current = source.current
-        name = domain_name(request.path_params["domain"])
-        if name is None:
-            return problem(400, NOT_A_DOMAIN)
-        rendered = current.rendered.get(name)
-        if rendered is None:
-            return problem(404, UNKNOWN_DOMAIN)
+        rendered = _rendered(request, current)
+        if isinstance(rendered, Response):
+            return rendered
         return cached(request, current, rendered.settings_json, JSON, "json")
 
     async def address_settings(request: Request) -> Response:
@@ -80,12 +89,9 @@ def routes(source: SnapshotSource) -> list[BaseRoute]:
     def domain_ips(suffixed: bool) -> Route:
         async def connection_ips(request: Request) -> Response:
             current = source.current
-            name = domain_name(request.path_params["domain"])
-            if name is None:
-                return problem(400, NOT_A_DOMAIN)
-            rendered = current.rendered.get(name)
-            if rendered is None:
-                return problem(404, UNKNOWN_DOMAIN)
+            rendered = _rendered(request, current)
+            if isinstance(rendered, Response):
+                return rendered
             vary = None if suffixed else "Accept"
             if wants_text(request, suffixed):
                 return cached(request, current, rendered.ips_text, TEXT, "text", vary)
