@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.desired.canonical import canonical
 from reconciler.desired.loader import load
 from reconciler.desired.model import Domain, Endpoint
 from reconciler.desired.yaml_text import MAX_FILE_BYTES
@@ -177,6 +178,30 @@ def test_anchors_and_merge_keys_for_shared_blocks_are_fine(tmp_path: Path) -> No
     domains = load(path).desired.domains
     assert domains["b.example.com"].imap == domains["a.example.com"].imap
     assert domains["b.example.com"].smtp.port == 587
+
+
+def test_an_anchor_defined_again_names_its_latest_block_without_a_python_warning(
+    tmp_path: Path,
+) -> None:
+    """YAML allows it; ruamel.yaml warns through Python's warnings (an error under the
+    suite's ``-W error``, a stray report on stderr otherwise). Formatting reads it too."""
+    text = (
+        "version: 1\n"
+        "domains:\n"
+        "  a.example.com:\n"
+        "    imap: &p {host: imap.one.example, port: 993}\n"
+        "    smtp: {host: smtp.one.example}\n"
+        "  b.example.com:\n"
+        "    imap: &p {host: imap.two.example, port: 993}\n"
+        "    smtp: {host: smtp.two.example}\n"
+        "  c.example.com:\n"
+        "    imap: *p\n"
+        "    smtp: {host: smtp.two.example}\n"
+    )
+    path = write(tmp_path / "d.yaml", text)
+    loaded = load(path).desired
+    assert loaded.domains["c.example.com"].imap.host == "imap.two.example"
+    assert load(write(tmp_path / "f.yaml", canonical(text))).desired == loaded
 
 
 def test_warnings_do_not_fail_but_are_located(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from reconciler.autoconfig.ispdb import Entry
 from reconciler.desired import names
 from reconciler.desired.model import FORMAT_VERSION, Endpoint
 from reconciler.desired.starter import MODELINE, WRITE_SCHEMA
+from reconciler.desired.yaml_guards import anchors_may_repeat
 from reconciler.errors import InputError, Location
 
 HEADER = (
@@ -178,9 +179,10 @@ def merge(text: str, file: str, entries: Sequence[Entry], replace: bool = False)
     if not text.strip():
         return Merged(render_new(entries), tuple(sorted(e.domain for e in entries)), (), ())
     try:
-        _, indent, offset = load_yaml_guess_indent(text)
-        yaml = _yaml(indent or 2, offset or 0)
-        document = yaml.load(text)
+        with anchors_may_repeat():
+            _, indent, offset = load_yaml_guess_indent(text)
+            yaml = _yaml(indent or 2, offset or 0)
+            document = yaml.load(text)
     except YAMLError as exc:
         raise _error(file, exc) from None
     if not isinstance(document, CommentedMap):

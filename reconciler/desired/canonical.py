@@ -25,6 +25,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from reconciler.desired.yaml_guards import anchors_may_repeat
+
 _TOP = ("version", "connection_ips", "defaults", "domains")
 _CONNECTION_IPS = ("ranges", "feeds")
 _DOMAIN = (
@@ -94,7 +96,8 @@ def _canonical_order(document: Any) -> None:
 def canonical(text: str) -> str:
     """``text`` (a domains file that validated) in canonical form."""
     yaml = _yaml()
-    document = yaml.load(text)
+    with anchors_may_repeat():
+        document = yaml.load(text)
     _canonical_order(document)
     out = io.StringIO()
     yaml.dump(document, out)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import ReusedAnchorWarning
 from ruamel.yaml.events import (
     AliasEvent,
     CollectionEndEvent,
@@ -23,6 +27,18 @@ from reconciler.desired.yaml_text import MAX_FILE_BYTES
 from reconciler.errors import InputError, Location
 
 MAX_DEPTH = 64
+
+
+@contextmanager
+def anchors_may_repeat() -> Iterator[None]:
+    """YAML lets an anchor be defined again (an alias names the latest definition);
+    ruamel.yaml still warns through Python's warnings, which would print its own
+    source lines on stderr, or fail under ``-W error``. Within this block it does not."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        yield
+
+
 # ruamel's C composer recurses once per nesting level. In a thread with this stack it
 # is safe well beyond _SAFE_STRUCTURE_BOUND levels (measured: 100,000 levels fit in
 # 256 MiB; 40,000 crash the default 8 MiB main-thread stack). The stack is reserved

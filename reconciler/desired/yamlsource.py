@@ -23,6 +23,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.desired.yaml_guards import (
+    anchors_may_repeat,
     compose_in_big_stack,
     mark_location,
     needs_scan,
@@ -179,6 +180,11 @@ def _duplicates(name: str, root: Node) -> list[Diagnostic]:
 
 
 def _compose(text: str, name: str, *, pure: bool) -> tuple[YAML, Node | None]:
+    with anchors_may_repeat():
+        return _composed(text, name, pure=pure)
+
+
+def _composed(text: str, name: str, *, pure: bool) -> tuple[YAML, Node | None]:
     yaml = YAML(typ="safe", pure=pure)
     yaml.Resolver = CoreResolver
     # The pure parser recurses in Python (RecursionError past ~1,000 levels), so it
