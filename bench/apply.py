@@ -36,7 +36,8 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine  # noqa: E402
 
-from reconciler.desired.state import StoredState, flatten  # noqa: E402
+from reconciler.desired.state import StoredState  # noqa: E402
+from reconciler.plan.flatstate import row_of  # noqa: E402
 from reconciler.store import rows  # noqa: E402
 from reconciler.store.open import open_store  # noqa: E402
 from reconciler.store.tables import domains as domains_table  # noqa: E402
@@ -102,7 +103,7 @@ def child_peak_rss(url: str, count: int) -> float:
 
 
 def measure(name: str, new_url: Callable[[], str], count: int, repeat: int) -> dict[str, Any]:
-    table_rows = [rows.domain_row(d.name, flatten(d)) for d in numbered(count)]
+    table_rows = [rows.domain_row((d.name, *row_of(d))) for d in numbered(count)]
     floors: list[float] = []
     subjects: list[float] = []
     for round_ in range(repeat):

@@ -13,6 +13,7 @@ from reconciler.errors import InputError, Location, MailctlError
 from reconciler.output.atomic import write_atomic
 from reconciler.plan import signing
 from reconciler.plan.document import PLAN_FORMAT_VERSION, PlanDocument
+from reconciler.plan.plan_json import pieces
 from reconciler.plan.signing import PlanKey, SignatureMismatch
 
 
@@ -89,7 +90,7 @@ def write(document: PlanDocument, out: Path) -> None:
         remedy="Remove it, or choose another --out",
     )
     try:
-        write_atomic(out, document.to_json().encode())
+        write_atomic(out, pieces(document))
     except OSError as exc:
         raise MailctlError(f"cannot write the plan to {out}: {exc.strerror}") from None
 

@@ -7,13 +7,12 @@ random id fixed when the store was created) and ``serial`` (+1 on every write).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from reconciler.desired.canonical_json import Object, digest
 from reconciler.desired.model import Desired, Domain, Endpoint
 
 
@@ -101,12 +100,10 @@ def state_checksum(state: StoredState | Desired) -> str:
 
     Equal content gives an equal checksum whatever the order it was built in.
     """
-    content = {
-        "connection_ranges": sorted(state.connection_ranges),
-        "domains": {name: flatten(state.domains[name]) for name in sorted(state.domains)},
-    }
-    return "sha256:" + hashlib.sha256(canonical_json(content)).hexdigest()
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    domains = state.domains
+    return digest(
+        {
+            "connection_ranges": sorted(state.connection_ranges),
+            "domains": Object((name, flatten(domains[name])) for name in sorted(domains)),
+        }
+    )

@@ -5,18 +5,20 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+Data = bytes | Iterable[bytes]  # the bytes, or their pieces in order (made as written)
 
-def write_atomic(path: Path, data: bytes) -> None:
+
+def write_atomic(path: Path, data: Data) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, fsync it,
     then rename it over ``path``. On any failure ``path`` is left as it was."""
     write_atomic_many([(path, data)])
 
 
-def write_atomic_many(files: Sequence[tuple[Path, bytes]], workers: int = 16) -> None:
+def write_atomic_many(files: Sequence[tuple[Path, Data]], workers: int = 16) -> None:
     """:func:`write_atomic` for many files at once, each file still old or new, never half.
 
     Every file goes to its temporary file first; the temporary files are synced
@@ -37,7 +39,10 @@ def write_atomic_many(files: Sequence[tuple[Path, bytes]], workers: int = 16) ->
             temps.append((Path(name), path))
             with os.fdopen(fd, "wb") as handle:
                 os.fchmod(handle.fileno(), _mode(path))
-                handle.write(data)
+                if isinstance(data, bytes):
+                    handle.write(data)
+                else:
+                    handle.writelines(data)
         if len(temps) == 1:
             sync(temps[0][0])
         else:

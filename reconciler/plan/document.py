@@ -32,12 +32,13 @@ judged on the recomputed changes, classification and summary.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler.desired.canonical_json import Array, chunks
 from reconciler.desired.model import Domain
-from reconciler.desired.state import canonical_json
 from reconciler.plan.decisions import Decisions
 from reconciler.plan.evidence import CheckResult
 
@@ -250,19 +251,32 @@ class PlanDocument(_Frozen):
         # An unsigned plan is hashed without the key, as before signatures existed, so
         # that plans saved by earlier versions keep their checksum.
         left_out = {"checksum"} if self.signature is not None else {"checksum", "signature"}
-        return "sha256:" + hashlib.sha256(self.content(left_out)).hexdigest()
+        hasher = hashlib.sha256()
+        for piece in self.content(left_out):
+            hasher.update(piece)
+        return "sha256:" + hasher.hexdigest()
 
-    def content(self, left_out: set[str]) -> bytes:
-        """The plan but ``left_out``, canonically encoded: what its checksum and its
-        signature cover. No decisions reads as an absent ``decisions``, so plans saved
-        before they were recorded keep their checksum and signature; any decision
-        changes the bytes. Likewise no targeting reads as an absent ``targeting``."""
+    def content(self, left_out: set[str]) -> Iterator[bytes]:
+        """The plan but ``left_out``, canonically encoded, in pieces: what its checksum
+        and its signature cover. No decisions reads as an absent ``decisions``, so plans
+        saved before they were recorded keep their checksum and signature; any decision
+        changes the bytes. Likewise no targeting reads as an absent ``targeting``. The
+        target's domains, the changes and the drift are encoded one at a time, so a plan
+        of 100,000 domains is never held as one JSON tree."""
         excluded: dict[str, Any] = dict.fromkeys(left_out, True)
         if not self.decisions:
             excluded["decisions"] = True
         elif self.decisions.targeting is None:
             excluded["decisions"] = {"targeting": True}
-        return canonical_json(self.model_dump(mode="json", exclude=excluded))
+        whole = self.model_dump(
+            mode="json", exclude={**excluded, "target": True, "changes": True, "drift": True}
+        )
+        target = self.target.model_dump(mode="json", exclude={"domains"})
+        target["domains"] = Array(d.model_dump(mode="json") for d in self.target.domains)
+        whole["target"] = target
+        whole["changes"] = Array(c.model_dump(mode="json") for c in self.changes)
+        whole["drift"] = Array(d.model_dump(mode="json") for d in self.drift)
+        return chunks(whole)
 
     def sealed(self) -> PlanDocument:
         return self.model_copy(update={"checksum": self.compute_checksum()})

@@ -10,13 +10,13 @@ models, so a plan made from it is the plan made from the models, byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.desired.canonical_json import Object, digest
 from reconciler.desired.model import Domain
-from reconciler.desired.state import FIELDS, StoredState, canonical_json, flatten
+from reconciler.desired.state import FIELDS, StoredState, flatten
 
 Row = tuple[Any, ...]
 
@@ -39,11 +39,12 @@ def as_fields(row: Row) -> dict[str, Any]:
 
 def rows_checksum(ranges: tuple[str, ...], rows: Mapping[str, Row]) -> str:
     """:func:`reconciler.desired.state.state_checksum` of a state given as rows."""
-    content = {
-        "connection_ranges": sorted(ranges),
-        "domains": {name: as_fields(rows[name]) for name in sorted(rows)},
-    }
-    return "sha256:" + hashlib.sha256(canonical_json(content)).hexdigest()
+    return digest(
+        {
+            "connection_ranges": sorted(ranges),
+            "domains": Object((name, as_fields(rows[name])) for name in sorted(rows)),
+        }
+    )
 
 
 @dataclass(frozen=True)

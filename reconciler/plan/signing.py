@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from reconciler.errors import MailctlError
@@ -67,8 +67,12 @@ class PlanKey:
     def key_id(self) -> str:
         return hmac.new(self._secret, _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
 
-    def mac(self, message: bytes) -> str:
-        return hmac.new(self._secret, _SIGNATURE_LABEL + message, hashlib.sha256).hexdigest()
+    def mac(self, message: Iterable[bytes]) -> str:
+        """The HMAC of the bytes of ``message``, given in pieces."""
+        mac = hmac.new(self._secret, _SIGNATURE_LABEL, hashlib.sha256)
+        for piece in message:
+            mac.update(piece)
+        return mac.hexdigest()
 
 
 def key_from_env(env: Mapping[str, str]) -> PlanKey | None:
@@ -78,7 +82,7 @@ def key_from_env(env: Mapping[str, str]) -> PlanKey | None:
     return PlanKey(value.encode("utf-8")) if value else None
 
 
-def _signed_content(plan: PlanDocument) -> bytes:
+def _signed_content(plan: PlanDocument) -> Iterable[bytes]:
     """Everything in the plan but its checksum and signature, canonically encoded."""
     return plan.content({"checksum", "signature"})
 

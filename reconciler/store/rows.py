@@ -23,8 +23,9 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
+from reconciler.desired.canonical_json import Array, chunks
 from reconciler.desired.model import Domain, Security
-from reconciler.desired.state import FIELDS, StoredState, canonical_json, unflatten_many
+from reconciler.desired.state import FIELDS, StoredState, unflatten_many
 from reconciler.store.base import HistoryEntry, HistoryRecord, StoreCorrupt
 
 SNAPSHOT_FORMAT = 1
@@ -35,9 +36,10 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def domain_row(name: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """The ``domains`` row (by column key) of a domain given as ``flatten(domain)``."""
-    return {"name": name, **fields}
+def domain_row(row: Sequence[Any]) -> dict[str, Any]:
+    """The ``domains`` row by column key, of the row by position (the name, then
+    ``flatten``'s values in :data:`FIELDS` order)."""
+    return dict(zip(("name", *FIELDS), row, strict=True))
 
 
 def domains_from_rows(rows: Iterable[Sequence[Any]], display_url: str) -> dict[str, Domain]:
@@ -88,17 +90,25 @@ def domains_from_items(items: list[tuple[Any, dict[str, Any]]], where: str) -> d
         ) from None
 
 
-def encode_snapshot(ranges: Sequence[str], domains: dict[str, dict[str, Any]]) -> bytes:
-    """``domains`` maps each name to ``flatten(domain)``."""
+def encode_snapshot(ranges: Sequence[str], domains: Mapping[str, Sequence[Any]]) -> bytes:
+    """The history snapshot of a state; ``domains`` maps each name to its ``domains``
+    table row (the name, then ``flatten``'s values in :data:`FIELDS` order). Compressed
+    as it is encoded, so the JSON of 100,000 domains is never held whole."""
     names = sorted(domains)
-    flat = [domains[name] for name in names]
     content = {
         "format": SNAPSHOT_FORMAT,
         "connection_ranges": list(ranges),
         "names": names,
-        "fields": {field: [fields[field] for fields in flat] for field in FIELDS},
+        "fields": {field: _column(domains, names, i) for i, field in enumerate(FIELDS, 1)},
     }
-    return zlib.compress(canonical_json(content))
+    packer = zlib.compressobj()
+    packed = [packer.compress(piece) for piece in chunks(content)]
+    packed.append(packer.flush())
+    return b"".join(packed)
+
+
+def _column(domains: Mapping[str, Sequence[Any]], names: list[str], i: int) -> Array:
+    return Array(domains[name][i] for name in names)
 
 
 def snapshot_items(

@@ -20,8 +20,8 @@ from dataclasses import asdict
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from reconciler.desired.state import StoredState, flatten
-from reconciler.plan.flatstate import FlatState, Row
+from reconciler.desired.state import StoredState
+from reconciler.plan.flatstate import FlatState, Row, row_of
 from reconciler.store import bulk, evidence, guards, reads, rows, schema
 from reconciler.store.base import (
     MAX_SERIAL,
@@ -116,18 +116,16 @@ class SqlStore(EvidenceStore):
 
     def apply(self, request: ApplyRequest) -> int:
         # Everything that needs no database is computed before the write lock is taken,
-        # and each domain is flattened once: rows and snapshot are both made from it.
+        # and each domain is made a row once: table rows and snapshot are both made from it.
         # Rows take the target's values; refuse_if_inconsistent checks they are the delta's.
         guards.refuse_if_outside_target(request)
-        flat = {name: flatten(domain) for name, domain in request.target.domains.items()}
-        record = rows.history_row(
-            request.record, rows.encode_snapshot(request.target.connection_ranges, flat)
-        )
-        updates = [
-            {"b_name": d.name, **rows.domain_row(d.name, flat[d.name])} for d in request.updates
-        ]
         # In the domains table's column order: name, then flatten's fields (a test holds it).
-        creates = [(d.name, *flat[d.name].values()) for d in request.creates]
+        target = {name: (name, *row_of(d)) for name, d in request.target.domains.items()}
+        record = rows.history_row(
+            request.record, rows.encode_snapshot(request.target.connection_ranges, target)
+        )
+        updates = [{"b_name": d.name, **rows.domain_row(target[d.name])} for d in request.updates]
+        creates = [target[d.name] for d in request.creates]
         if not self._backend.may_exist():
             # Refuse a stale request without creating the store.
             guards.refuse_if_stale(request, StoredState(), self.display_url)

@@ -22,7 +22,7 @@ from reconciler.app.apply import (
 from reconciler.app.options import CheckOptions
 from reconciler.app.plan import Planned, PlanRequest, plan
 from reconciler.app.targeting import Selection, TargetingChanged, TargetingError
-from reconciler.desired.state import canonical_json
+from reconciler.desired.canonical_json import canonical_json
 from reconciler.plan.status import EXIT_BLOCKED, EXIT_OK
 from reconciler.render import plan_github, plan_markdown, plan_text
 from tests.ten_domains_support import NAMES, Yes, domains_file, stored_hosts

@@ -5,11 +5,15 @@ Deterministic: the same objects on every call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from reconciler.desired.model import Desired, Domain
 from reconciler.desired.state import StoredState
 from reconciler.errors import Location
+from reconciler.plan.builder import build_plan, with_checks
+from reconciler.plan.checking import skipped
+from reconciler.plan.document import PlanDocument, Source
 from tests.plan.factory import domain
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -97,3 +101,18 @@ def places() -> dict[str, Location]:
         d.name: Location("domains.yaml", 10 + n * 3, 3)
         for n, d in enumerate(sorted(desired_domains(), key=lambda d: d.name))
     }
+
+
+def plan(make: Callable[..., PlanDocument] = build_plan) -> PlanDocument:
+    """The plan of this case, its checks skipped: the golden plan's document."""
+    made = make(
+        target=target(),
+        stored=stored(),
+        source=Source(kind="desired", path="domains.yaml", files=("domains.yaml",), checksum=""),
+        mailctl_version="0.0.0",
+        last_applied=last_applied(),
+        inbox_counts=inbox_counts(),
+        places=places(),
+        now=NOW,
+    )
+    return with_checks(made, skipped("--no-checks"))

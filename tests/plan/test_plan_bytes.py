@@ -5,33 +5,21 @@ generated 200-domain case)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
-from reconciler.plan.builder import assemble, build_plan, with_checks
-from reconciler.plan.checking import skipped
-from reconciler.plan.document import PlanDocument, Source
+from reconciler.plan.builder import assemble
+from reconciler.plan.decisions import recorded
+from reconciler.plan.document import PlanDocument, Source, StoreRef, TargetState
+from reconciler.plan.plan_json import pieces, plan_json
+from reconciler.plan.signing import PlanKey, sign
+from reconciler.plan.targeting import Targeting
 from tests.plan import case200
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "plans" / "plan_200.json"
 
 
-def _document(make: Callable[..., PlanDocument] = build_plan) -> PlanDocument:
-    made = make(
-        target=case200.target(),
-        stored=case200.stored(),
-        source=Source(kind="desired", path="domains.yaml", files=("domains.yaml",), checksum=""),
-        mailctl_version="0.0.0",
-        last_applied=case200.last_applied(),
-        inbox_counts=case200.inbox_counts(),
-        places=case200.places(),
-        now=case200.NOW,
-    )
-    return with_checks(made, skipped("--no-checks"))
-
-
 def test_the_200_domain_plan_is_byte_identical_to_the_golden() -> None:
-    text = _document().to_json()
+    text = case200.plan().to_json()
     if os.environ.get("MAILCTL_WRITE_GOLDEN"):
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text()
@@ -39,14 +27,44 @@ def test_the_200_domain_plan_is_byte_identical_to_the_golden() -> None:
 
 def test_checks_judged_on_the_unsealed_plan_give_the_same_bytes() -> None:
     """mailctl plan judges the gates and seals once, after the checks."""
-    assert _document(assemble).to_json() == GOLDEN.read_text()
+    assert case200.plan(assemble).to_json() == GOLDEN.read_text()
 
 
 def test_the_golden_has_every_kind_of_change() -> None:
-    document = _document()
+    document = case200.plan()
     summary = document.summary
     assert (summary.create, summary.delete) == (20, 10)
     assert summary.update > 10 and summary.drifted == 3
     assert document.allowlist.added and document.allowlist.removed
     assert any(c.classification.downgrades for c in document.changes)
     assert document.checksum.startswith("sha256:")
+
+
+def _variants() -> list[PlanDocument]:
+    document = case200.plan()
+    targeted = recorded(
+        ("checks",),
+        {"imap.example": ("192.0.2.7",)},
+        False,
+        None,
+        targeting=Targeting(domains=("a.example",)),
+    )
+    return [
+        document,
+        document.model_copy(update={"decisions": targeted}),
+        sign(document, PlanKey(b"k" * 32)),
+        document.model_copy(update={"changes": (), "drift": (), "target": TargetState()}),
+        PlanDocument(
+            mailctl_version="0.0.0",
+            created_at="2026-01-01T00:00:00+00:00",
+            store=StoreRef(lineage=None, serial=0, checksum="sha256:" + "0" * 64),
+            source=Source(kind="rollback", checksum="", rollback_to=3),
+            target=TargetState(domains=(case200.target().domains["d001.example"],)),
+        ),
+    ]
+
+
+def test_a_plan_written_in_pieces_is_the_bytes_of_its_json() -> None:
+    for document in _variants():
+        assert plan_json(document) == document.to_json().encode()
+    assert len(list(pieces(_variants()[0]))) > 1

@@ -44,3 +44,15 @@ def test_no_rows_executes_nothing(store_url: str) -> None:
         metadata.create_all(conn, tables=[domains])
         bulk.insert_rows(conn, domains, [])
         assert conn.execute(select(domains)).first() is None
+
+
+def test_more_rows_than_one_batch_are_all_stored_once(store_url: str) -> None:
+    """Rows beyond the first batch (of dictionaries on PostgreSQL) are stored too."""
+    count = bulk._BATCH * 2 + 3
+    base = _rows()[0][1:]
+    made = [(f"d{n:05d}.example", *base) for n in range(count)]
+    with dbtools.connect(store_url) as conn:
+        metadata.create_all(conn, tables=[domains])
+        bulk.insert_rows(conn, domains, made)
+        stored = [tuple(row) for row in conn.execute(select(domains).order_by(domains.c.name))]
+    assert stored == made
