@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from reconciler.desired import names
+from reconciler.desired import names, shared_fields
 from reconciler.desired import ranges as range_policy
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.discovery import discover
@@ -43,19 +43,11 @@ from reconciler.errors import Diagnostic, InputError, Location
 # pydantic's core per batch, and never more than a batch of plain dicts held.
 _BATCH = 2048
 _DOMAINS = TypeAdapter(list[Domain])
-# Every resolved domain sets every field, so each would carry its own set of the seven
-# names (728 bytes, more than the rest of the model); they share one. It is a plain set,
-# as pydantic expects: the models are frozen, so pydantic never changes it in place, and
-# ``model_copy`` copies it before it adds the updated names (a frozenset would make
-# ``model_copy(update=...)`` fail).
-_ALL_FIELDS = set(Domain.model_fields)
 
 
 def _built(batch: list[dict[str, Any]]) -> list[Domain]:
-    domains = _DOMAINS.validate_python(batch)
-    for domain in domains:
-        object.__setattr__(domain, "__pydantic_fields_set__", _ALL_FIELDS)
-    return domains
+    # Every resolved domain sets every field: they share one set of the seven names.
+    return shared_fields.share(_DOMAINS.validate_python(batch))
 
 
 class _Places:

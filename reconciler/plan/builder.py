@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from reconciler.desired.model import Desired
 from reconciler.desired.ranges import sort_ranges
+from reconciler.desired.shared_fields import shared
 from reconciler.desired.state import StoredState
 from reconciler.errors import Location
 from reconciler.plan import gates
@@ -140,7 +141,7 @@ class _Located(Mapping[str, SourceLocation]):
 
     def __getitem__(self, name: str) -> SourceLocation:
         loc = self._places[name]
-        return SourceLocation(file=loc.file, line=loc.line, column=loc.column)
+        return shared(SourceLocation(file=loc.file, line=loc.line, column=loc.column))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._places)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from reconciler.desired.model import Desired, Domain
 from reconciler.desired.ranges import sort_ranges
+from reconciler.desired.shared_fields import share
 from reconciler.desired.state import FIELDS, StoredState, flatten
 from reconciler.plan.document import (
     ACTION_ORDER,
@@ -119,7 +120,7 @@ def diff_rows(
                 )
             )
     changes.sort(key=lambda c: (ACTION_ORDER[c.action], c.domain))
-    return tuple(changes)
+    return tuple(share(changes))
 
 
 def range_delta(before: Iterable[str], after: Iterable[str]) -> RangeDelta:
@@ -149,4 +150,4 @@ def drift_rows(base: Mapping[str, Row], now_rows: Mapping[str, Row]) -> tuple[Dr
             items.append(DriftItem(domain=name, kind="removed"))
         elif was is not None and now is not None and was != now:
             items.append(DriftItem(domain=name, kind="changed", fields=row_changes(was, now)))
-    return tuple(items)
+    return tuple(share(items))
