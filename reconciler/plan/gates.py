@@ -133,18 +133,18 @@ def stale(
     ``recompute.differences``). No override."""
     problems = []
     if plan.store.lineage is not None and plan.store.lineage != lineage:
-        problems.append(f"lineage {lineage} is not the plan's {plan.store.lineage}")
+        problems.append(f"the store's lineage {lineage} is not the plan's {plan.store.lineage}")
     if plan.store.lineage is None and serial != 0:
-        problems.append(f"the store was created since (serial {serial})")
+        problems.append(f"the store was created since the plan was made (serial {serial})")
     if plan.store.serial != serial:
-        problems.append(f"serial {serial} is not the plan's {plan.store.serial}")
+        problems.append(f"the store's serial {serial} is not the plan's {plan.store.serial}")
     elif plan.store.checksum != checksum:
-        problems.append("its content changed outside mailctl since the plan was made")
+        problems.append("the store's content changed outside mailctl since the plan was made")
     if problems:
         return GateVerdict(
             gate="stale",
             passed=False,
-            message="saved plan is stale: the store's "
+            message="saved plan is stale: "
             + "; ".join(problems)
             + "; run mailctl plan again",
         )

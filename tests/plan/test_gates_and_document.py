@@ -135,3 +135,43 @@ def test_unchanged_counts(n: int) -> None:
     ds = many(n)
     plan = make(desired(*ds), stored(*ds))
     assert plan.summary.unchanged == n and not plan.has_changes()
+
+
+@pytest.mark.parametrize(
+    ("lineage", "serial", "checksum", "said"),
+    [
+        ("b" * 32, 3, "x", f"the store's lineage {'b' * 32} is not the plan's {'a' * 32}"),
+        ("a" * 32, 4, "x", "the store's serial 4 is not the plan's 3"),
+        ("a" * 32, 3, "y", "the store's content changed outside mailctl since the plan was made"),
+    ],
+)
+def test_each_stale_store_is_said_in_a_sentence(
+    lineage: str, serial: int, checksum: str, said: str
+) -> None:
+    plan = _plan_against("a" * 32, 3, "x")
+    verdict = gates.stale(plan, lineage, serial, checksum)
+    assert verdict.message == f"saved plan is stale: {said}; run mailctl plan again"
+
+
+def test_a_store_created_after_its_plan_is_said_in_a_sentence() -> None:
+    verdict = gates.stale(_plan_against(None, 0, "x"), "c" * 32, 1, "x")
+    assert verdict.message == (
+        "saved plan is stale: the store was created since the plan was made (serial 1); "
+        "the store's serial 1 is not the plan's 0; run mailctl plan again"
+    )
+
+
+def _plan_against(lineage: str | None, serial: int, checksum: str) -> PlanDocument:
+    plan = build_plan(
+        target=desired(),
+        stored=StoredState(),
+        source=Source(kind="desired", checksum=""),
+        mailctl_version="0",
+    )
+    return plan.model_copy(
+        update={
+            "store": plan.store.model_copy(
+                update={"lineage": lineage, "serial": serial, "checksum": checksum}
+            )
+        }
+    )
