@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.desired.fields import EnvName, StrictModel
+from reconciler.desired.shared_fields import Interned
 
 FORMAT_VERSION = 1
 
@@ -19,7 +20,7 @@ Protocol = Literal["imap", "smtp"]
 FeedFormat = Literal["aws", "google", "github", "atlassian", "text"]
 
 
-class Credentials(StrictModel):
+class Credentials(StrictModel, Interned):
     """Names of environment variables that hold a login for the live checks.
 
     The values never appear in this file: only the variable names do.
@@ -33,13 +34,13 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Endpoint(_Frozen):
+class Endpoint(_Frozen, Interned):
     host: str
     port: int
     security: Security
 
 
-class Domain(_Frozen):
+class Domain(_Frozen, Interned):
     name: str
     imap: Endpoint
     smtp: Endpoint

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.desired.canonical_json import Array, chunks
 from reconciler.desired.model import Domain
+from reconciler.desired.shared_fields import Interned, Shared
 from reconciler.plan.decisions import Decisions
 from reconciler.plan.evidence import CheckResult
 
@@ -54,13 +55,13 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class FieldChange(_Frozen):
+class FieldChange(_Frozen, Shared):
     field: str = Field(description="Dotted field name, e.g. imap.port.")
     before: Any = None
     after: Any = None
 
 
-class Classification(_Frozen):
+class Classification(_Frozen, Interned):
     """Explanatory: why a reviewer should look twice."""
 
     downgrades: tuple[str, ...] = Field(
@@ -71,13 +72,13 @@ class Classification(_Frozen):
     deletion: bool = False
 
 
-class SourceLocation(_Frozen):
+class SourceLocation(_Frozen, Shared):
     file: str
     line: int
     column: int
 
 
-class Change(_Frozen):
+class Change(_Frozen, Shared):
     action: Action
     domain: str
     before: Domain | None = None
@@ -126,7 +127,7 @@ class FeedRead(_Frozen):
     filters: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
-class DriftItem(_Frozen):
+class DriftItem(_Frozen, Shared):
     """A difference between the store and what the last apply wrote: someone changed
     the store outside mailctl. Explanatory; the plan's changes already undo it."""
 
