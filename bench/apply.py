@@ -103,7 +103,7 @@ def child_peak_rss(url: str, count: int) -> float:
 
 
 def measure(name: str, new_url: Callable[[], str], count: int, repeat: int) -> dict[str, Any]:
-    table_rows = [rows.domain_row((d.name, *row_of(d))) for d in numbered(count)]
+    table_rows = [rows.domain_row(d.name, row_of(d)) for d in numbered(count)]
     floors: list[float] = []
     subjects: list[float] = []
     for round_ in range(repeat):

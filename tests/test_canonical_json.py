@@ -110,6 +110,5 @@ def test_a_history_snapshot_is_the_canonical_json_of_its_columns() -> None:
         "names": names,
         "fields": {field: [f[field] for f in flat] for field in FIELDS},
     }
-    table = {name: (name, *row) for name, row in rows_of(state.domains).items()}
-    blob = rows.encode_snapshot(state.connection_ranges, table)
+    blob = rows.encode_snapshot(state.connection_ranges, rows_of(state.domains))
     assert zlib.decompress(blob) == canonical_json(whole)

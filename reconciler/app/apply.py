@@ -28,11 +28,11 @@ from reconciler.app.store_write import store_request
 from reconciler.app.targeting import EVERYTHING, Selection, outside, refuse_if_changed
 from reconciler.desired.credential_env import DEFAULT as DEFAULT_CREDENTIALS
 from reconciler.desired.credential_env import CredentialPolicy
-from reconciler.desired.state import state_checksum
 from reconciler.errors import MailctlError
 from reconciler.plan import gates, signing
 from reconciler.plan.checking import changed_domains
 from reconciler.plan.document import Checks, GateVerdict, PlanDocument, Summary
+from reconciler.plan.flatstate import rows_checksum, rows_of
 from reconciler.plan.recompute import differences, recompute, target_refusals
 from reconciler.plan.signing import PlanKey, Trust
 from reconciler.plan.status import EXIT_ERROR, EXIT_OK, blocking, checks_failed
@@ -267,9 +267,10 @@ def apply_document(
         )
     evidence = judged_on(document, trust, fresh_checks)
     with store.lock(actor, lock_timeout):
-        current = store.read()
+        target = rows_of({d.name: d for d in document.target.domains})
+        current = store.read_flat(target)  # rows; models only of those unlike the target's
         counts = store.inbox_counts()
-        trusted = recompute(document, current, counts)
+        trusted = recompute(document, current, counts, target)
         beyond = outside(
             document.decisions.targeting,
             (c.domain for c in trusted.changes),
@@ -278,9 +279,8 @@ def apply_document(
         unlike = differences(document, trusted)
         if beyond:
             unlike.append(f"it changes {', '.join(beyond[:5])}, outside its targeting")
-        stale = gates.stale(
-            document, current.lineage, current.serial, state_checksum(current), unlike
-        )
+        checksum = rows_checksum(current.connection_ranges, current.rows)
+        stale = gates.stale(document, current.lineage, current.serial, checksum, unlike)
         if planned_here and not stale.passed:
             stale = raced(document, current)
         verdicts = (

@@ -12,6 +12,7 @@ from reconciler.app.store import NoStore
 from reconciler.desired.state import StoredState
 from reconciler.errors import Blocked, InputError, MailctlError
 from reconciler.plan.document import GateVerdict, PlanDocument
+from reconciler.plan.flatstate import FlatState
 from reconciler.plan.signing import PlanKeyError, SignatureMismatch
 from reconciler.store.base import LockTimeout
 
@@ -76,7 +77,7 @@ def blocked_by(verdicts: Collection[GateVerdict]) -> str:
     return f"blocked by gate{'s' if len(verdicts) > 1 else ''} {gates}"
 
 
-def raced(document: PlanDocument, current: StoredState) -> GateVerdict:
+def raced(document: PlanDocument, current: StoredState | FlatState) -> GateVerdict:
     """The stale refusal of a plan made by this run: someone changed the store between
     this run's plan and its apply."""
     planned = document.store

@@ -42,7 +42,6 @@ def share(models: Iterable[M]) -> list[M]:
     return [shared(model) for model in models]
 
 
-
 _COMPACT = "mailctl.compact"
 
 

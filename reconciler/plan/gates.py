@@ -144,9 +144,7 @@ def stale(
         return GateVerdict(
             gate="stale",
             passed=False,
-            message="saved plan is stale: "
-            + "; ".join(problems)
-            + "; run mailctl plan again",
+            message="saved plan is stale: " + "; ".join(problems) + "; run mailctl plan again",
         )
     if unlike:
         # The store is the one planned against, yet the plan's changes are not what its

@@ -18,18 +18,24 @@ from reconciler.desired.state import StoredState
 from reconciler.desired.storable import domain_problems
 from reconciler.plan.builder import assemble
 from reconciler.plan.document import Change, PlanDocument
+from reconciler.plan.flatstate import FlatState, Row
 
 _SHOWN = 3  # domains named in a refusal; the rest are counted
 
 
 def recompute(
-    plan: PlanDocument, current: StoredState, inbox_counts: Mapping[str, int]
+    plan: PlanDocument,
+    current: StoredState | FlatState,
+    inbox_counts: Mapping[str, int],
+    target_rows: Mapping[str, Row] | None = None,
 ) -> PlanDocument:
     """The plan that turns ``current`` into ``plan``'s target, assembled as ``mailctl
     plan`` assembles one (changes, classification, summary; no drift, gate verdicts,
     checks, signature or checksum). The plan's decisions are carried over, so that the
     gates are judged with its recorded thresholds: apply judges those decisions before
-    (``app.options.honoured``), as it does the gates they lift."""
+    (``app.options.honoured``), as it does the gates they lift. ``target_rows``: the
+    target's rows, when already made (``current`` as rows needs the models of every
+    stored domain whose row is not the target's)."""
     target = Desired(
         connection_ranges=plan.target.connection_ranges,
         domains={d.name: d for d in plan.target.domains},
@@ -41,6 +47,7 @@ def recompute(
         mailctl_version=plan.mailctl_version,
         inbox_counts=inbox_counts,
         store_exists=plan.store.exists,
+        target_rows=target_rows,
     )
     return recomputed.model_copy(update={"decisions": plan.decisions})
 

@@ -1,18 +1,20 @@
 """The checks an apply passes before it writes anything. Pure functions.
 
-Both run inside the write transaction, on the state read in that transaction, so what
-they approve is exactly what gets changed.
+They run inside the write transaction, on the state read in that transaction (as rows:
+:class:`FlatState`), so what they approve is exactly what gets changed.
 """
 
 from __future__ import annotations
 
-from reconciler.desired.state import StoredState, state_checksum
+from collections.abc import Mapping
+
+from reconciler.plan.flatstate import FlatState, Row, rows_checksum
 from reconciler.store.base import ApplyRequest, StaleState, StoreError
 
-EMPTY_CHECKSUM = state_checksum(StoredState())
+NO_STORE = FlatState(lineage=None, serial=0, connection_ranges=(), rows={})
 
 
-def refuse_if_stale(request: ApplyRequest, current: StoredState, display_url: str) -> None:
+def refuse_if_stale(request: ApplyRequest, current: FlatState, display_url: str) -> None:
     """Raise StaleState unless the store is exactly the one the plan was made against.
 
     Compared in order lineage, serial, content; the message names the first that differs.
@@ -37,7 +39,7 @@ def refuse_if_stale(request: ApplyRequest, current: StoredState, display_url: st
             f"the plan was made at serial {request.expected_serial}, but the store at "
             f"{display_url} is at serial {current.serial}: someone applied since; {again}"
         )
-    checksum = state_checksum(current)
+    checksum = rows_checksum(current.connection_ranges, current.rows)
     if request.expected_checksum != checksum:
         raise StaleState(
             f"the content of the store at {display_url} changed since the plan was made "
@@ -58,7 +60,7 @@ def refuse_if_outside_target(request: ApplyRequest) -> None:
         raise _inconsistent([f"{', '.join(outside[:5])} changed but not in the target"])
 
 
-def refuse_if_outside_targeting(request: ApplyRequest, current: StoredState) -> None:
+def refuse_if_outside_targeting(request: ApplyRequest, current: FlatState) -> None:
     """Raise StoreError if the request changes a domain its targeting (``only``,
     ``excluded``) leaves out, or, with ``only``, the connection ranges.
 
@@ -78,36 +80,45 @@ def refuse_if_outside_targeting(request: ApplyRequest, current: StoredState) -> 
         raise _inconsistent(problems)
 
 
-def refuse_if_inconsistent(request: ApplyRequest, current: StoredState) -> None:
-    """Raise StoreError unless the delta, applied to ``current``, yields ``request.target``.
+def refuse_if_inconsistent(
+    request: ApplyRequest, current: FlatState, target: Mapping[str, Row]
+) -> None:
+    """Raise StoreError unless the delta, applied to ``current``, yields ``request.target``
+    (whose rows are ``target``).
 
     The history snapshot is ``target``; this keeps "revision(n) is the state after apply
-    n" true even if a caller builds a delta and a target that disagree (a bug).
+    n" true even if a caller builds a delta and a target that disagree (a bug). The rows
+    written are the target's, so each created or updated domain must be the target's.
     """
-    result = dict(current.domains)
+    result: dict[str, Row | None] = dict(current.rows)
     problems: list[str] = []
     for name in request.deletes:
-        if result.pop(name, None) is None:
+        if name not in result:
             problems.append(f"delete of {name}, which is not stored")
+        result.pop(name, None)
     for domain in request.updates:
         if domain.name not in result:
             problems.append(f"update of {domain.name}, which is not stored")
-        result[domain.name] = domain
+        result[domain.name] = None  # written from the target: compared as a model below
     for domain in request.creates:
         if domain.name in result:
             problems.append(f"create of {domain.name}, which is already stored")
-        result[domain.name] = domain
-    target = request.target
-    if tuple(request.connection_ranges) != tuple(target.connection_ranges):
+        result[domain.name] = None
+    if tuple(request.connection_ranges) != tuple(request.target.connection_ranges):
         problems.append("connection ranges differ from the target's")
-    # Pydantic compares field values; the dict comparison skips identical objects.
-    if result != dict(target.domains):
-        names = sorted(
-            name
-            for name in result.keys() | target.domains.keys()
-            if result.get(name) != target.domains.get(name)
-        )
-        problems.append(f"domains differ from the target's: {', '.join(names[:5])}")
+    wanted = request.target.domains
+    names = sorted(
+        name
+        for name in result.keys() | target.keys()
+        if name not in result or name not in target or result[name] not in (None, target[name])
+    )
+    names.extend(
+        d.name
+        for d in (*request.updates, *request.creates)
+        if d.name in wanted and d != wanted[d.name]
+    )
+    if names:
+        problems.append(f"domains differ from the target's: {', '.join(sorted(names)[:5])}")
     if problems:
         raise _inconsistent(problems)
 

@@ -36,10 +36,10 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def domain_row(row: Sequence[Any]) -> dict[str, Any]:
-    """The ``domains`` row by column key, of the row by position (the name, then
-    ``flatten``'s values in :data:`FIELDS` order)."""
-    return dict(zip(("name", *FIELDS), row, strict=True))
+def domain_row(name: str, row: Sequence[Any]) -> dict[str, Any]:
+    """The ``domains`` row by column key of domain ``name`` given as its row
+    (``flatten``'s values in :data:`FIELDS` order)."""
+    return {"name": name, **dict(zip(FIELDS, row, strict=True))}
 
 
 def domains_from_rows(rows: Iterable[Sequence[Any]], display_url: str) -> dict[str, Domain]:
@@ -91,15 +91,15 @@ def domains_from_items(items: list[tuple[Any, dict[str, Any]]], where: str) -> d
 
 
 def encode_snapshot(ranges: Sequence[str], domains: Mapping[str, Sequence[Any]]) -> bytes:
-    """The history snapshot of a state; ``domains`` maps each name to its ``domains``
-    table row (the name, then ``flatten``'s values in :data:`FIELDS` order). Compressed
-    as it is encoded, so the JSON of 100,000 domains is never held whole."""
+    """The history snapshot of a state; ``domains`` maps each name to its row
+    (``flatten``'s values in :data:`FIELDS` order). Compressed as it is encoded, so
+    the JSON of 100,000 domains is never held whole."""
     names = sorted(domains)
     content = {
         "format": SNAPSHOT_FORMAT,
         "connection_ranges": list(ranges),
         "names": names,
-        "fields": {field: _column(domains, names, i) for i, field in enumerate(FIELDS, 1)},
+        "fields": {field: _column(domains, names, i) for i, field in enumerate(FIELDS)},
     }
     packer = zlib.compressobj()
     packed = [packer.compress(piece) for piece in chunks(content)]

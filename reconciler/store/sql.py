@@ -119,20 +119,23 @@ class SqlStore(EvidenceStore):
         # and each domain is made a row once: table rows and snapshot are both made from it.
         # Rows take the target's values; refuse_if_inconsistent checks they are the delta's.
         guards.refuse_if_outside_target(request)
-        # In the domains table's column order: name, then flatten's fields (a test holds it).
-        target = {name: (name, *row_of(d)) for name, d in request.target.domains.items()}
+        target = {name: row_of(domain) for name, domain in request.target.domains.items()}
         record = rows.history_row(
             request.record, rows.encode_snapshot(request.target.connection_ranges, target)
         )
-        updates = [{"b_name": d.name, **rows.domain_row(target[d.name])} for d in request.updates]
-        creates = [target[d.name] for d in request.creates]
+        updates = [
+            {"b_name": d.name, **rows.domain_row(d.name, target[d.name])} for d in request.updates
+        ]
+        # In the domains table's column order: name, then flatten's fields (a test holds it).
+        creates = [(d.name, *target[d.name]) for d in request.creates]
         if not self._backend.may_exist():
             # Refuse a stale request without creating the store.
-            guards.refuse_if_stale(request, StoredState(), self.display_url)
+            guards.refuse_if_stale(request, guards.NO_STORE, self.display_url)
         with self._writing(create=True) as conn:
-            current = reads.read_state(conn, self.display_url)
+            # As rows: the stored rows equal to the target's are the target's own tuples.
+            current = reads.read_flat(conn, target, self.display_url)
             guards.refuse_if_stale(request, current, self.display_url)
-            guards.refuse_if_inconsistent(request, current)
+            guards.refuse_if_inconsistent(request, current, target)
             guards.refuse_if_outside_targeting(request, current)
             stamp = rows.now()
             if current.lineage is None:

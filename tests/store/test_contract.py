@@ -400,3 +400,24 @@ def test_an_unreachable_postgresql_server_is_a_quick_clear_error() -> None:
     assert time.monotonic() - started < 5
     assert "s3cret-pw" not in str(failed.value)
     assert "Connection refused" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        ({"creates": []}, r"domains differ from the target's: more\.example"),
+        ({"deletes": ["gone.example"]}, r"delete of gone\.example, which is not stored"),
+        ({"updates": [domain("more.example")]}, r"update of more\.example, which is not stored"),
+        ({"connection_ranges": ("192.0.2.0/24",)}, "connection ranges differ"),
+    ],
+)
+def test_a_request_whose_delta_misses_or_invents_a_change_is_refused(
+    store: Store, store_url: str, edit: dict[str, object], said: str
+) -> None:
+    apply_target(store, VARIED)
+    good = request(store.read(), [*VARIED, domain("more.example")])
+    bad = dataclasses.replace(good, **edit)  # type: ignore[arg-type]
+    before = dbtools.dump(store_url)
+    with pytest.raises(StoreError, match=rf"inconsistent apply request.*{said}"):
+        store.apply(bad)
+    assert dbtools.dump(store_url) == before

@@ -98,7 +98,7 @@ def test_a_value_equal_to_the_stores_but_of_another_type_is_refused(
     fields = {name: flatten(d) for name, d in case200.stored().domains.items()}
     fields["d001.example"]["imap.port"] = 993.0
     blob = rows.encode_snapshot(
-        ("192.0.2.0/24",), {name: (name, *f.values()) for name, f in fields.items()}
+        ("192.0.2.0/24",), {name: tuple(f.values()) for name, f in fields.items()}
     )
     with dbtools.connect(store_url) as conn:
         conn.execute(update(history).values(snapshot=blob))
