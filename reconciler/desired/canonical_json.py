@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 _PIECE = 1 << 16  # bytes gathered before they are handed on
+_BATCH = 512  # plain members encoded by one call
 
 
 def canonical_json(value: Any) -> bytes:
@@ -42,54 +43,65 @@ class Object:
 
 
 def chunks(value: Any) -> Iterator[bytes]:
-    """``canonical_json(value)`` in pieces, where ``value`` may hold :class:`Array` and
-    :class:`Object` anywhere among its JSON values."""
+    """``canonical_json(value)`` in pieces. Only :class:`Array` and :class:`Object` are
+    given in pieces, and may hold others; any other value (a dict, a list) is plain
+    JSON, encoded at once."""
     if isinstance(value, Array):
-        yield from _joined("[", "]", value.members, _member)
+        yield from _joined(False, value.members)
     elif isinstance(value, Object):
-        yield from _joined("{", "}", value.pairs, _pair)
-    elif isinstance(value, dict) and _is_lazy(value):
-        yield from _joined("{", "}", sorted(value.items()), _pair)
-    elif isinstance(value, list | tuple) and _is_lazy(value):
-        yield from _joined("[", "]", value, _member)
+        yield from _joined(True, value.pairs)
     else:
         yield canonical_json(value)
 
 
-def _member(value: Any) -> Iterator[bytes]:
-    return chunks(value)
-
-
-def _pair(pair: tuple[str, Any]) -> Iterator[bytes]:
-    key, value = pair
-    yield (_dumps(key) + ":").encode()
-    yield from chunks(value)
-
-
-def _joined(
-    opening: str, closing: str, items: Iterable[Any], encode: Callable[[Any], Iterator[bytes]]
-) -> Iterator[bytes]:
-    batch: list[bytes] = [opening.encode()]
+def _joined(pairs: bool, items: Iterable[Any]) -> Iterator[bytes]:
+    """An object (of ``pairs``) or an array. Plain members are encoded a batch at a
+    time, by one call of the C encoder whose brackets are cut off: the bytes of the
+    batch's members, joined by commas. A lazy member is encoded on its own."""
+    opening, closing = (b"{", b"}") if pairs else (b"[", b"]")
+    out: list[bytes] = [opening]
     size = 0
-    for n, item in enumerate(items):
-        if n:
-            batch.append(b",")
-        for piece in encode(item):
-            batch.append(piece)
-            size += len(piece)
-            if size >= _PIECE:
-                yield b"".join(batch)
-                batch, size = [], 0
-    batch.append(closing.encode())
-    yield b"".join(batch)
+    plain: list[Any] = []
+    first = True
 
+    def gathered(piece: bytes) -> None:
+        nonlocal size, first
+        if not first:
+            out.append(b",")
+        first = False
+        out.append(piece)
+        size += len(piece)
 
-def _is_lazy(value: Any) -> bool:
-    if isinstance(value, Array | Object):
-        return True
-    if isinstance(value, dict):
-        return any(_is_lazy(v) for v in value.values())
-    return isinstance(value, list | tuple) and any(_is_lazy(v) for v in value)
+    def flush() -> None:
+        if plain:
+            encoded = canonical_json(dict(plain) if pairs else plain)
+            plain.clear()
+            gathered(encoded[1:-1])
+
+    for item in items:
+        if isinstance(item[1] if pairs else item, Array | Object):
+            flush()
+            key = (_dumps(item[0]) + ":").encode() if pairs else b""
+            pieces = iter(chunks(item[1] if pairs else item))
+            gathered(key + next(pieces))
+            for piece in pieces:
+                out.append(piece)
+                size += len(piece)
+                if size >= _PIECE:
+                    yield b"".join(out)
+                    out.clear()
+                    size = 0
+        else:
+            plain.append(item)
+            if len(plain) >= _BATCH:
+                flush()
+        if size >= _PIECE:
+            yield b"".join(out)
+            out.clear()
+            size = 0
+    flush()
+    out.append(closing)
+    yield b"".join(out)
 
 
 def digest(value: Any) -> str:

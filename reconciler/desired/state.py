@@ -102,8 +102,10 @@ def state_checksum(state: StoredState | Desired) -> str:
     """
     domains = state.domains
     return digest(
-        {
-            "connection_ranges": sorted(state.connection_ranges),
-            "domains": Object((name, flatten(domains[name])) for name in sorted(domains)),
-        }
+        Object(
+            (
+                ("connection_ranges", sorted(state.connection_ranges)),
+                ("domains", Object((name, flatten(domains[name])) for name in sorted(domains))),
+            )
+        )
     )

@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.desired.canonical_json import Array, chunks
+from reconciler.desired.canonical_json import Array, Object, chunks
 from reconciler.desired.model import Domain
 from reconciler.desired.shared_fields import Interned, Shared
 from reconciler.plan.decisions import Decisions
@@ -274,10 +274,10 @@ class PlanDocument(_Frozen):
         )
         target = self.target.model_dump(mode="json", exclude={"domains"})
         target["domains"] = Array(d.model_dump(mode="json") for d in self.target.domains)
-        whole["target"] = target
+        whole["target"] = Object(sorted(target.items()))
         whole["changes"] = Array(c.model_dump(mode="json") for c in self.changes)
         whole["drift"] = Array(d.model_dump(mode="json") for d in self.drift)
-        return chunks(whole)
+        return chunks(Object(sorted(whole.items())))
 
     def sealed(self) -> PlanDocument:
         return self.model_copy(update={"checksum": self.compute_checksum()})

@@ -107,11 +107,9 @@ def refuse_if_inconsistent(
     if tuple(request.connection_ranges) != tuple(request.target.connection_ranges):
         problems.append("connection ranges differ from the target's")
     wanted = request.target.domains
-    names = sorted(
-        name
-        for name in result.keys() | target.keys()
-        if name not in result or name not in target or result[name] not in (None, target[name])
-    )
+    names = sorted(result.keys() ^ target.keys())
+    if not names:  # the same names: the kept rows must be the target's
+        names = [n for n, row in result.items() if row is not None and row != target[n]]
     names.extend(
         d.name
         for d in (*request.updates, *request.creates)

@@ -23,7 +23,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from reconciler.desired.canonical_json import Array, chunks
+from reconciler.desired.canonical_json import Object, chunks
 from reconciler.desired.model import Domain, Security
 from reconciler.desired.state import FIELDS, StoredState, unflatten_many
 from reconciler.store.base import HistoryEntry, HistoryRecord, StoreCorrupt
@@ -95,20 +95,24 @@ def encode_snapshot(ranges: Sequence[str], domains: Mapping[str, Sequence[Any]])
     (``flatten``'s values in :data:`FIELDS` order). Compressed as it is encoded, so
     the JSON of 100,000 domains is never held whole."""
     names = sorted(domains)
-    content = {
-        "format": SNAPSHOT_FORMAT,
-        "connection_ranges": list(ranges),
-        "names": names,
-        "fields": {field: _column(domains, names, i) for i, field in enumerate(FIELDS)},
-    }
+    sorted_fields = sorted(enumerate(FIELDS), key=lambda pair: pair[1])
+    # In key order (canonical), a column at a time: each is one call of the C encoder.
+    content = Object(
+        (
+            ("connection_ranges", list(ranges)),
+            ("fields", Object((field, _column(domains, names, i)) for i, field in sorted_fields)),
+            ("format", SNAPSHOT_FORMAT),
+            ("names", names),
+        )
+    )
     packer = zlib.compressobj()
     packed = [packer.compress(piece) for piece in chunks(content)]
     packed.append(packer.flush())
     return b"".join(packed)
 
 
-def _column(domains: Mapping[str, Sequence[Any]], names: list[str], i: int) -> Array:
-    return Array(domains[name][i] for name in names)
+def _column(domains: Mapping[str, Sequence[Any]], names: list[str], i: int) -> list[Any]:
+    return [domains[name][i] for name in names]
 
 
 def snapshot_items(

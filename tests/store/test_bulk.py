@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from reconciler.desired.state import FIELDS, flatten
+from reconciler.plan.flatstate import row_of
 from reconciler.store import bulk
 from reconciler.store.tables import domains, metadata
 from tests.store import dbtools
@@ -56,3 +57,14 @@ def test_more_rows_than_one_batch_are_all_stored_once(store_url: str) -> None:
         bulk.insert_rows(conn, domains, made)
         stored = [tuple(row) for row in conn.execute(select(domains).order_by(domains.c.name))]
     assert stored == made
+
+
+def test_a_domains_row_is_flattens_values_in_order() -> None:
+    made = [
+        domain("a.example"),
+        domain("b.example", credentials=True, pin="ab" * 32, static=True, insecure=True),
+        domain("c.example", port=143, security="starttls"),
+    ]
+    for each in made:
+        assert row_of(each) == tuple(flatten(each).values())
+        assert [type(v) for v in row_of(each)] == [type(v) for v in flatten(each).values()]
