@@ -14,7 +14,7 @@ from reconciler.errors import InputError, Location, MailctlError
 from reconciler.output.atomic import write_atomic
 from reconciler.plan import signing
 from reconciler.plan.document import PLAN_FORMAT_VERSION, PlanDocument
-from reconciler.plan.plan_json import pieces
+from reconciler.plan.plan_json import pieces, read_streamed
 from reconciler.plan.signing import PlanKey, SignatureMismatch
 
 
@@ -24,17 +24,12 @@ def read(path: Path, key: PlanKey | None = None) -> PlanDocument:
     its checksum does not match, or (with ``key``) it is signed and ``key`` does not
     verify the signature."""
     where = Location(str(path))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError.single(where, f"cannot read plan: {exc.strerror}") from None
-    try:
-        # Straight from the JSON into the models: a plan of 100,000 creates is 140 MB,
-        # and as Python dicts and lists first it would take a gigabyte. Compacted as
-        # they are made, its million models take a fraction of it (see shared_fields).
-        document = PlanDocument.model_validate_json(raw, context=compact_context())
-    except ValidationError:
-        document = _refused(raw, where)  # raises, saying why as precisely as it can
+    # A plan as mailctl wrote it is read a member at a time (a plan of 100,000 creates
+    # is 140 MB); its models, compacted as they are made, take a fraction of that (see
+    # shared_fields). Any other file is read whole, which also says what is wrong.
+    document = read_streamed(path, compact_context())
+    if document is None:
+        document = _whole(path, where)
     if document.checksum != document.compute_checksum():
         raise InputError.single(
             where,
@@ -46,6 +41,18 @@ def read(path: Path, key: PlanKey | None = None) -> PlanDocument:
     except SignatureMismatch as exc:
         raise InputError.single(where, f"plan refused: {exc}") from None
     return document
+
+
+def _whole(path: Path, where: Location) -> PlanDocument:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.single(where, f"cannot read plan: {exc.strerror}") from None
+    try:
+        # Straight from the JSON into the models, not through Python values first.
+        return PlanDocument.model_validate_json(raw, context=compact_context())
+    except ValidationError:
+        return _refused(raw, where)  # raises, saying why as precisely as it can
 
 
 def _refused(raw: bytes, where: Location) -> PlanDocument:

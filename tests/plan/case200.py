@@ -13,7 +13,10 @@ from reconciler.desired.state import StoredState
 from reconciler.errors import Location
 from reconciler.plan.builder import build_plan, with_checks
 from reconciler.plan.checking import skipped
-from reconciler.plan.document import PlanDocument, Source
+from reconciler.plan.decisions import recorded
+from reconciler.plan.document import PlanDocument, Source, StoreRef, TargetState
+from reconciler.plan.signing import PlanKey, sign
+from reconciler.plan.targeting import Targeting
 from tests.plan.factory import domain
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -116,3 +119,29 @@ def plan(make: Callable[..., PlanDocument] = build_plan) -> PlanDocument:
         now=NOW,
     )
     return with_checks(made, skipped("--no-checks"))
+
+
+def variants() -> list[PlanDocument]:
+    """The plan of this case and others unlike it in every part the writer treats
+    apart: targeted decisions, a signature, nothing streamed, no store."""
+    document = plan()
+    targeted = recorded(
+        ("checks",),
+        {"imap.example": ("192.0.2.7",)},
+        False,
+        None,
+        targeting=Targeting(domains=("a.example",)),
+    )
+    return [
+        document,
+        document.model_copy(update={"decisions": targeted}),
+        sign(document, PlanKey(b"k" * 32)),
+        document.model_copy(update={"changes": (), "drift": (), "target": TargetState()}),
+        PlanDocument(
+            mailctl_version="0.0.0",
+            created_at="2026-01-01T00:00:00+00:00",
+            store=StoreRef(lineage=None, serial=0, checksum="sha256:" + "0" * 64),
+            source=Source(kind="rollback", checksum="", rollback_to=3),
+            target=TargetState(domains=(target().domains["d001.example"],)),
+        ),
+    ]

@@ -8,11 +8,7 @@ import os
 from pathlib import Path
 
 from reconciler.plan.builder import assemble
-from reconciler.plan.decisions import recorded
-from reconciler.plan.document import PlanDocument, Source, StoreRef, TargetState
 from reconciler.plan.plan_json import pieces, plan_json
-from reconciler.plan.signing import PlanKey, sign
-from reconciler.plan.targeting import Targeting
 from tests.plan import case200
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "plans" / "plan_200.json"
@@ -40,31 +36,7 @@ def test_the_golden_has_every_kind_of_change() -> None:
     assert document.checksum.startswith("sha256:")
 
 
-def _variants() -> list[PlanDocument]:
-    document = case200.plan()
-    targeted = recorded(
-        ("checks",),
-        {"imap.example": ("192.0.2.7",)},
-        False,
-        None,
-        targeting=Targeting(domains=("a.example",)),
-    )
-    return [
-        document,
-        document.model_copy(update={"decisions": targeted}),
-        sign(document, PlanKey(b"k" * 32)),
-        document.model_copy(update={"changes": (), "drift": (), "target": TargetState()}),
-        PlanDocument(
-            mailctl_version="0.0.0",
-            created_at="2026-01-01T00:00:00+00:00",
-            store=StoreRef(lineage=None, serial=0, checksum="sha256:" + "0" * 64),
-            source=Source(kind="rollback", checksum="", rollback_to=3),
-            target=TargetState(domains=(case200.target().domains["d001.example"],)),
-        ),
-    ]
-
-
 def test_a_plan_written_in_pieces_is_the_bytes_of_its_json() -> None:
-    for document in _variants():
+    for document in case200.variants():
         assert plan_json(document) == document.to_json().encode()
-    assert len(list(pieces(_variants()[0]))) > 1
+    assert len(list(pieces(case200.variants()[0]))) > 1

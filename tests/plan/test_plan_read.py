@@ -4,6 +4,7 @@ the same plan as read through Python values, in a fraction of the memory."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from reconciler.desired.model import Domain, Endpoint
 from reconciler.desired.shared_fields import compact_context
 from reconciler.errors import InputError
 from reconciler.plan.document import PlanDocument
-from reconciler.plan.plan_json import plan_json
+from reconciler.plan.plan_json import plan_json, read_streamed
 from tests.plan import case200
 
 
@@ -85,3 +86,48 @@ def test_what_is_no_plan_is_said_as_before(tmp_path: Path, content: bytes, said:
     with pytest.raises(InputError) as refused:
         planfile.read(path)
     assert refused.value.diagnostics[0].message.startswith(said)
+
+
+def test_a_plan_as_written_is_read_a_member_at_a_time(tmp_path: Path) -> None:
+    for n, document in enumerate(case200.variants()):
+        path = tmp_path / f"plan{n}.json"
+        path.write_bytes(plan_json(document))
+        assert read_streamed(path, compact_context()) == document
+
+
+def test_a_plan_in_another_layout_is_read_whole(tmp_path: Path) -> None:
+    document, path = _saved(tmp_path)
+    for text in (
+        json.dumps(json.loads(path.read_text()), indent=4),
+        json.dumps(json.loads(path.read_text())),
+        path.read_text() + " ",
+        path.read_text().replace('"changes": [\n', '"changes": [ \n', 1),
+    ):
+        path.write_text(text)
+        assert read_streamed(path, compact_context()) is None
+        assert planfile.read(path) == document
+
+
+def test_a_damaged_plan_read_member_by_member_is_what_a_whole_read_gives(
+    tmp_path: Path,
+) -> None:
+    """Lines moved, dropped or doubled: the member reader gives up (None) or reads
+    exactly the plan a JSON parser reads; it never reads anything else."""
+    lines = plan_json(case200.plan()).splitlines(keepends=True)
+    chooser = random.Random(16)
+    path = tmp_path / "plan.json"
+    for _ in range(150):
+        damaged = list(lines)
+        at = chooser.randrange(len(damaged))
+        kind = chooser.choice(("drop", "double", "swap"))
+        if kind == "drop":
+            del damaged[at]
+        elif kind == "double":
+            damaged.insert(at, damaged[at])
+        else:
+            other = chooser.randrange(len(damaged))
+            damaged[at], damaged[other] = damaged[other], damaged[at]
+        path.write_bytes(b"".join(damaged))
+        streamed = read_streamed(path, compact_context())
+        if streamed is not None:
+            assert streamed == PlanDocument.model_validate_json(path.read_bytes())
