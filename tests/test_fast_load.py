@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from reconciler.autoconfig.ispdb import read_sources
 from reconciler.autoconfig.merge import render_new
-from reconciler.desired import fast_load, fast_yaml
+from reconciler.desired import fast_load, fast_warnings, fast_yaml
 from reconciler.desired.credential_env import DEFAULT
 from reconciler.desired.fast_yaml import Unsupported, entries, split
 from reconciler.desired.loader import load, load_located
@@ -48,11 +48,71 @@ def test_the_example_and_an_ispdb_import_agree(tmp_path: Path) -> None:
     assert len(imported) > 30
     everything = tmp_path / "all.yaml"
     everything.write_text(render_new(imported), encoding="utf-8")
-    assert not _agree(everything), "its plain-text endpoints warn: the located path reads it"
+    assert _agree(everything), "its plain-text endpoints warn, located by the fast path"
     quiet = [e for e in imported if "none" not in (e.imap.security, e.smtp.security)]
     path = tmp_path / "tls.yaml"
     path.write_text(render_new(quiet), encoding="utf-8")
     assert _agree(path), "a file written by autoconfig import takes the fast path"
+
+
+WARNED = """\
+version: 1
+connection_ips:
+  ranges: [192.0.2.0/28]
+defaults:
+  imap: {port: 993, security: ssl}
+  smtp: {security: none}
+domains:
+  a.example: {imap: {host: imap.a.example}, smtp: {host: smtp.a.example, security: ssl}}
+  b.example:
+    imap: {host: imap.b.example, security: none, port: 143}
+    smtp:
+      host: smtp.b.example
+      port: 465
+      security: starttls
+  # a comment
+  c.example: {imap: {host: imap.c.example, port: 587}, smtp: {host: smtp.c.example}}
+
+  d.example:
+    smtp: {host: smtp.d.example, security: ssl}
+    imap: {host: imap.d.example, security: starttls}
+    use_static_ip_addresses: true
+  e.example:
+    imap: {host: imap.e.example}
+    smtp: {host: smtp.e.example, security: ssl}
+"""
+
+
+def test_warnings_are_located_by_the_fast_path_as_the_located_path_does(
+    tmp_path: Path,
+) -> None:
+    """security: none (written, or from the defaults), a port of another protocol or
+    another mode, in flow and block style, first and last in the block."""
+    path = tmp_path / "warned.yaml"
+    path.write_text(WARNED, encoding="utf-8")
+    assert _agree(path)
+    warnings = fast_load.load_fast(path, DEFAULT).warnings  # type: ignore[union-attr]
+    assert len(warnings) == 5 and {w.location.line for w in warnings} == {10, 11, 16, 20}
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(WARNED, encoding="utf-8")
+    (folder / "b.yaml").write_text(
+        "version: 1\ndomains:\n  f.example:\n    imap: {host: i.f.example, security: none}\n"
+        "    smtp: {host: s.f.example, security: ssl}\n",
+        encoding="utf-8",
+    )
+    assert _agree(folder)
+
+
+def test_past_a_thousand_warned_domains_the_located_path_reads_the_file(
+    tmp_path: Path,
+) -> None:
+    entry = "{imap: {host: i.example, security: none}, smtp: {host: s.example}}"
+    body = "".join(f"  d{n:04d}.example: {entry}\n" for n in range(fast_warnings.MAX_WARNED + 1))
+    path = tmp_path / "many.yaml"
+    path.write_text("version: 1\ndomains:\n" + body, encoding="utf-8")
+    assert fast_load.load_fast(path, DEFAULT) is None
+    assert len(load(path).warnings) == fast_warnings.MAX_WARNED + 1
 
 
 def test_a_fast_loaded_domain_copies_like_any_model(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.findings import Findings
 from reconciler.desired.model import BUILTIN_PORTS, BUILTIN_SECURITY, Protocol, Security
 from reconciler.desired.spec import Defaults, DomainSpec, EndpointDefaults, EndpointSpec
-from reconciler.desired.yamlsource import YamlDocument
+from reconciler.desired.yamlsource import Locator, YamlDocument
 
 # Domains are resolved as plain dicts and validated into the resolved models in one
 # call at the end: one pass in pydantic's core is far cheaper than 30,000 small model
@@ -79,7 +79,7 @@ def port_warning(
 
 
 def check_domain(
-    domain: dict[str, Any], doc: YamlDocument, raw_key: str, has_ranges: bool, out: Findings
+    domain: dict[str, Any], doc: Locator, raw_key: str, has_ranges: bool, out: Findings
 ) -> None:
     name = domain["name"]
     protocol: Protocol

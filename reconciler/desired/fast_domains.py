@@ -2,11 +2,12 @@
 
 This accepts only entries that the schema (:class:`~reconciler.desired.spec.DomainSpec`)
 accepts, resolves them exactly as :func:`~reconciler.desired.domain_rules.resolve_domain`
-does, and only those about which :mod:`~reconciler.desired.domain_rules` would say
-nothing: no error and no warning. Anything else raises
-:class:`~reconciler.desired.fast_yaml.Unsupported`, and the located loader reads the
-file again to say what is wrong and where. Values are normalised by the same functions
-the schema's validators call, so both paths agree on every value.
+does, and only those about which :mod:`~reconciler.desired.domain_rules` would say no
+error. Anything else raises :class:`~reconciler.desired.fast_yaml.Unsupported`, and the
+located loader reads the file again to say what is wrong and where. A domain that
+deserves a warning is marked (:attr:`Resolver.warned`); :mod:`fast_warnings` says it.
+Values are normalised by the same functions the schema's validators call, so both
+paths agree on every value.
 
 Equal endpoints and credentials are shared: a host's thousand customer domains hold one
 ``Endpoint`` each for IMAP and SMTP, not a thousand.
@@ -50,9 +51,12 @@ class Resolver:
         self._policy = credentials
         self._endpoints: dict[tuple[str, str, int, str], Endpoint] = {}
         self._credentials: dict[tuple[str, str], Credentials] = {}
+        self.warned = False  # the last domain resolved deserves a warning
 
     def domain(self, name: str, entry: Any) -> dict[str, Any]:
-        """The resolved fields of domain ``name`` (a ``Domain`` model's input)."""
+        """The resolved fields of domain ``name`` (a ``Domain`` model's input);
+        :attr:`warned` says whether it deserves a warning."""
+        self.warned = False
         if type(entry) is not dict or not entry.keys() <= _DOMAIN_KEYS:
             raise Unsupported("domain keys")
         imap = self._endpoint(name, "imap", entry.get("imap"))
@@ -95,7 +99,7 @@ class Resolver:
         chosen: Security = written or (defaults and defaults.security) or BUILTIN_SECURITY
         number = port or (defaults and defaults.port) or BUILTIN_PORTS[(protocol, chosen)]
         if chosen == "none" or port_warning(name, protocol, number, chosen) is not None:
-            raise Unsupported("warning")
+            self.warned = True  # said, and located, by fast_warnings
         key = (protocol, host, number, chosen)
         found = self._endpoints.get(key)
         if found is None:

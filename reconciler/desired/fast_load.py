@@ -8,10 +8,13 @@ parser, with its nesting and alias guards, with the block blanked so every other
 keeps its place. Nothing is built for a domain before its entry has been read and
 judged, and no node tree or raw data of the block is kept.
 
-The fast path says nothing itself: at the first thing it does not accept (anything
-outside the subset it reads, and every error or warning the loader would report) it
-gives up, and :func:`reconciler.desired.loader.load` reads the files again with
-positions, so every diagnostic is the located path's own.
+The fast path reports no error itself: at the first thing it does not accept (anything
+outside the subset it reads, and every error the loader would report) it gives up, and
+:func:`reconciler.desired.loader.load` reads the files again with positions, so every
+error is the located path's own. A warning (``security: none``, a port of another
+mode) is said by the located path's own rule, on a parse of that domain's lines alone
+(:mod:`~reconciler.desired.fast_warnings`); past a thousand of them the located path
+reads the files.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from reconciler.desired import ranges as range_policy
 from reconciler.desired.credential_env import CredentialPolicy
 from reconciler.desired.discovery import discover
 from reconciler.desired.fast_domains import Resolver
+from reconciler.desired.fast_warnings import MAX_WARNED, Source, Warned, warnings_of
 from reconciler.desired.fast_yaml import Unsupported, entries, split, unpack
 from reconciler.desired.feed_specs import judge_feeds
 from reconciler.desired.findings import Findings, Parsed
@@ -73,6 +77,7 @@ class _File:
     parsed: Parsed
     places: _Places
     written: Iterable[tuple[Any, Any]]  # (key as written, entry) of each domain
+    source: Source  # what a warning needs to be located
 
 
 # Line breaks other than \n (YAML also breaks lines at \r, NEL, LS and PS): the reader
@@ -117,7 +122,7 @@ def _read(path: Path) -> _File:
         spec = DomainsFile.model_validate({**data, "domains": {}})
     except ValidationError:
         raise Unsupported("schema") from None
-    return _File(Parsed(doc, spec), places, written)
+    return _File(Parsed(doc, spec), places, written, Source(text, cut, places.keys, doc))
 
 
 def _single(files: list[_File], key: str) -> _File | None:
@@ -127,7 +132,9 @@ def _single(files: list[_File], key: str) -> _File | None:
     return owners[0] if owners else None
 
 
-def _domains(files: list[_File], resolver: Resolver, places: Places) -> Iterator[Domain]:
+def _domains(
+    files: list[_File], resolver: Resolver, places: Places, warned: list[Warned]
+) -> Iterator[Domain]:
     batch: list[dict[str, Any]] = []
     for item in files:
         for raw_key, entry in item.written:
@@ -141,6 +148,10 @@ def _domains(files: list[_File], resolver: Resolver, places: Places) -> Iterator
                 raise Unsupported("defined twice")
             places.add(name, item.places, raw_key)
             batch.append(resolver.domain(name, entry))
+            if resolver.warned:
+                if len(warned) >= MAX_WARNED:
+                    raise Unsupported("many warnings")
+                warned.append(Warned(raw_key, batch[-1], item.source))
             if len(batch) >= _BATCH:
                 yield from _built(batch)
                 batch = []
@@ -171,7 +182,8 @@ def _load(path: Path, credentials: CredentialPolicy) -> Loaded:
     defaults = defaults_file.parsed.spec.defaults if defaults_file else None
     resolver = Resolver(defaults, has_ranges, credentials)
     places = Places()
-    built = {domain.name: domain for domain in _domains(files, resolver, places)}
+    warned: list[Warned] = []
+    built = {domain.name: domain for domain in _domains(files, resolver, places, warned)}
     return Loaded(
         desired=Desired.model_validate(
             {
@@ -183,12 +195,14 @@ def _load(path: Path, credentials: CredentialPolicy) -> Loaded:
         ),
         files=tuple(str(p) for p in paths),
         places=places,
+        warnings=tuple(sorted(warnings_of(warned, has_ranges), key=Diagnostic.sort_key)),
     )
 
 
 def load_fast(path: Path, credentials: CredentialPolicy) -> Loaded | None:
     """The desired state at ``path`` when every file is well formed and the load has
-    nothing to say (no error, no warning); None when the located path must decide."""
+    no error to report (warnings it locates itself, see ``fast_warnings``); None when
+    the located path must decide."""
     try:
         return _load(path, credentials)
     except (Unsupported, InputError, ValidationError):
