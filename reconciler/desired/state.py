@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from reconciler.desired.canonical_json import Object, digest
 from reconciler.desired.model import Desired, Domain, Endpoint
+from reconciler.desired.shared_fields import compact_context
 
 
 class StoredState(BaseModel):
@@ -84,15 +85,27 @@ def _nested(name: str, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _DOMAINS = TypeAdapter(dict[str, Domain])
+_BATCH = 2_048
 
 
 def unflatten_many(items: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, Domain]:
     """The inverse of :func:`flatten` for many domains at once, in the given order.
 
-    One validation call for all of them: far cheaper than building 10,000 models one
-    by one (``model_construct`` is slower still, being pure Python).
+    A validation call per batch: far cheaper than building 10,000 models one by one
+    (``model_construct`` is slower still, being pure Python), and never more than a
+    batch of nested dicts held. Equal endpoints and credentials are one object each
+    (``shared_fields``): 100,000 stored domains of fifty providers hold a hundred.
     """
-    return _DOMAINS.validate_python({name: _nested(name, fields) for name, fields in items})
+    context = compact_context()
+    found: dict[str, Domain] = {}
+    batch: dict[str, Any] = {}
+    for name, fields in items:
+        batch[name] = _nested(name, fields)
+        if len(batch) >= _BATCH:
+            found.update(_DOMAINS.validate_python(batch, context=context))
+            batch = {}
+    found.update(_DOMAINS.validate_python(batch, context=context))
+    return found
 
 
 def state_checksum(state: StoredState | Desired) -> str:
