@@ -47,7 +47,7 @@ class Resolver:
             "imap": defaults.imap if defaults else None,
             "smtp": defaults.smtp if defaults else None,
         }
-        self._has_ranges = has_ranges
+        self.has_ranges = has_ranges
         self._policy = credentials
         self._endpoints: dict[tuple[str, str, int, str], Endpoint] = {}
         self._credentials: dict[tuple[str, str], Credentials] = {}
@@ -65,7 +65,7 @@ class Resolver:
         static = entry.get("use_static_ip_addresses", False)
         if type(insecure) is not bool or type(static) is not bool:
             raise Unsupported("flag")
-        if static and not self._has_ranges:
+        if static and not self.has_ranges:
             raise Unsupported("static addresses without ranges")
         pin = entry.get("certificate_sha256")
         if pin is not None:

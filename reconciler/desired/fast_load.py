@@ -77,7 +77,7 @@ class _File:
     parsed: Parsed
     places: _Places
     written: Iterable[tuple[Any, Any]]  # (key as written, entry) of each domain
-    source: Source  # what a warning needs to be located
+    source: Source | None  # what a warning needs to be located (None: read already)
 
 
 # Line breaks other than \n (YAML also breaks lines at \r, NEL, LS and PS): the reader
@@ -133,10 +133,12 @@ def _single(files: list[_File], key: str) -> _File | None:
 
 
 def _domains(
-    files: list[_File], resolver: Resolver, places: Places, warned: list[Warned]
+    files: list[_File], resolver: Resolver, places: Places, said: list[Diagnostic]
 ) -> Iterator[Domain]:
     batch: list[dict[str, Any]] = []
+    warned = 0
     for item in files:
+        mine: list[Warned] = []
         for raw_key, entry in item.written:
             if not isinstance(raw_key, str):
                 raise Unsupported("key")
@@ -149,12 +151,16 @@ def _domains(
             places.add(name, item.places, raw_key)
             batch.append(resolver.domain(name, entry))
             if resolver.warned:
-                if len(warned) >= MAX_WARNED:
+                warned += 1
+                if warned > MAX_WARNED:
                     raise Unsupported("many warnings")
-                warned.append(Warned(raw_key, batch[-1], item.source))
+                mine.append(Warned(raw_key, batch[-1], item.source))
             if len(batch) >= _BATCH:
                 yield from _built(batch)
                 batch = []
+        # Said while the file's text is at hand; then the text is let go.
+        said.extend(warnings_of(mine, resolver.has_ranges))
+        item.written, item.source = (), None
     yield from _built(batch)
 
 
@@ -182,8 +188,8 @@ def _load(path: Path, credentials: CredentialPolicy) -> Loaded:
     defaults = defaults_file.parsed.spec.defaults if defaults_file else None
     resolver = Resolver(defaults, has_ranges, credentials)
     places = Places()
-    warned: list[Warned] = []
-    built = {domain.name: domain for domain in _domains(files, resolver, places, warned)}
+    said: list[Diagnostic] = []
+    built = {domain.name: domain for domain in _domains(files, resolver, places, said)}
     return Loaded(
         desired=Desired.model_validate(
             {
@@ -195,7 +201,7 @@ def _load(path: Path, credentials: CredentialPolicy) -> Loaded:
         ),
         files=tuple(str(p) for p in paths),
         places=places,
-        warnings=tuple(sorted(warnings_of(warned, has_ranges), key=Diagnostic.sort_key)),
+        warnings=tuple(sorted(said, key=Diagnostic.sort_key)),
     )
 
 

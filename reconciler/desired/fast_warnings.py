@@ -35,7 +35,7 @@ class Warned:
 
     raw_key: str
     domain: dict[str, Any]
-    source: Source
+    source: Source | None
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ def warnings_of(warned: Sequence[Warned], has_ranges: bool) -> list[Diagnostic]:
     lines: dict[int, _Lines] = {}
     for item in warned:
         source = item.source
+        if source is None:
+            raise Unsupported("file read already")
         doc: Locator = source.doc
         if source.cut is not None:
             found = lines.get(id(source))
