@@ -54,8 +54,8 @@ def refuse_if_outside_target(request: ApplyRequest) -> None:
     The part of :func:`refuse_if_inconsistent` that needs no stored state, checked first
     so that rows can be built from the target before the write transaction.
     """
-    outside = [d.name for d in (*request.creates, *request.updates)]
-    outside = [name for name in outside if name not in request.target.domains]
+    changed = {d.name for d in request.creates} | {d.name for d in request.updates}
+    outside = sorted(changed - request.target.domains.keys())
     if outside:
         raise _inconsistent([f"{', '.join(outside[:5])} changed but not in the target"])
 
@@ -67,8 +67,10 @@ def refuse_if_outside_targeting(request: ApplyRequest, current: FlatState) -> No
     Apply refuses such a plan as stale before it gets here; this keeps a caller that
     builds a request by hand (a bug) from writing outside a reviewed targeted plan.
     """
-    changed = [*request.deletes, *(d.name for d in (*request.creates, *request.updates))]
     only, excluded = request.only, request.excluded
+    if only is None and not excluded:
+        return  # no targeting: nothing is outside it
+    changed = [*request.deletes, *(d.name for d in (*request.creates, *request.updates))]
     problems = [
         f"{name} changed outside the targeting"
         for name in sorted(set(changed))
@@ -92,18 +94,25 @@ def refuse_if_inconsistent(
     """
     result: dict[str, Row | None] = dict(current.rows)
     problems: list[str] = []
-    for name in request.deletes:
-        if name not in result:
-            problems.append(f"delete of {name}, which is not stored")
+    deleted = set(request.deletes)
+    problems.extend(f"delete of {n}, which is not stored" for n in sorted(deleted - result.keys()))
+    for name in deleted:
         result.pop(name, None)
-    for domain in request.updates:
-        if domain.name not in result:
-            problems.append(f"update of {domain.name}, which is not stored")
-        result[domain.name] = None  # written from the target: compared as a model below
-    for domain in request.creates:
-        if domain.name in result:
-            problems.append(f"create of {domain.name}, which is already stored")
-        result[domain.name] = None
+    updated = {d.name for d in request.updates}
+    problems.extend(f"update of {n}, which is not stored" for n in sorted(updated - result.keys()))
+    created = {d.name for d in request.creates}
+    problems.extend(
+        f"create of {n}, which is already stored" for n in sorted(created & result.keys())
+    )
+    for kind, listed, unique in (
+        ("delete", request.deletes, deleted),
+        ("update", request.updates, updated),
+        ("create", request.creates, created),
+    ):
+        if len(listed) != len(unique):
+            problems.append(f"a domain to {kind} is listed twice")
+    # Written from the target: their models are compared below, not their rows.
+    result.update(dict.fromkeys(updated | created))
     if tuple(request.connection_ranges) != tuple(request.target.connection_ranges):
         problems.append("connection ranges differ from the target's")
     wanted = request.target.domains
@@ -113,7 +122,7 @@ def refuse_if_inconsistent(
     names.extend(
         d.name
         for d in (*request.updates, *request.creates)
-        if d.name in wanted and d != wanted[d.name]
+        if d is not wanted.get(d.name) and d.name in wanted and d != wanted[d.name]
     )
     if names:
         problems.append(f"domains differ from the target's: {', '.join(sorted(names)[:5])}")

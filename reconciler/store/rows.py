@@ -95,12 +95,13 @@ def encode_snapshot(ranges: Sequence[str], domains: Mapping[str, Sequence[Any]])
     (``flatten``'s values in :data:`FIELDS` order). Compressed as it is encoded, so
     the JSON of 100,000 domains is never held whole."""
     names = sorted(domains)
-    sorted_fields = sorted(enumerate(FIELDS), key=lambda pair: pair[1])
-    # In key order (canonical), a column at a time: each is one call of the C encoder.
+    # The rows turned into columns in C; in key order (canonical), a column at a time,
+    # each one call of the C encoder (a column is a tuple: a JSON array all the same).
+    columns = list(zip(*(domains[name] for name in names), strict=True)) or [()] * len(FIELDS)
     content = Object(
         (
             ("connection_ranges", list(ranges)),
-            ("fields", Object((field, _column(domains, names, i)) for i, field in sorted_fields)),
+            ("fields", Object(sorted(zip(FIELDS, columns, strict=True)))),
             ("format", SNAPSHOT_FORMAT),
             ("names", names),
         )
@@ -109,10 +110,6 @@ def encode_snapshot(ranges: Sequence[str], domains: Mapping[str, Sequence[Any]])
     packed = [packer.compress(piece) for piece in chunks(content)]
     packed.append(packer.flush())
     return b"".join(packed)
-
-
-def _column(domains: Mapping[str, Sequence[Any]], names: list[str], i: int) -> list[Any]:
-    return [domains[name][i] for name in names]
 
 
 def snapshot_items(

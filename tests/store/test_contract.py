@@ -421,3 +421,17 @@ def test_a_request_whose_delta_misses_or_invents_a_change_is_refused(
     with pytest.raises(StoreError, match=rf"inconsistent apply request.*{said}"):
         store.apply(bad)
     assert dbtools.dump(store_url) == before
+
+
+@pytest.mark.parametrize("kind", ["deletes", "creates"])
+def test_a_request_listing_a_domain_twice_is_refused(
+    store: Store, store_url: str, kind: str
+) -> None:
+    apply_target(store, VARIED)
+    good = request(store.read(), [*VARIED[1:], domain("more.example")])
+    listed = list(getattr(good, kind))
+    bad = dataclasses.replace(good, **{kind: [*listed, listed[0]]})
+    before = dbtools.dump(store_url)
+    with pytest.raises(StoreError, match=r"inconsistent apply request.*listed twice"):
+        store.apply(bad)
+    assert dbtools.dump(store_url) == before
