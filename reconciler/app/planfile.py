@@ -27,7 +27,8 @@ def read(path: Path, key: PlanKey | None = None) -> PlanDocument:
     # A plan as mailctl wrote it is read a member at a time (a plan of 100,000 creates
     # is 140 MB); its models, compacted as they are made, take a fraction of that (see
     # shared_fields). Any other file is read whole, which also says what is wrong.
-    document = read_streamed(path, compact_context())
+    # Only a regular file: a pipe or FIFO (``<(cat plan.json)``) can be read once.
+    document = read_streamed(path, compact_context()) if path.is_file() else None
     if document is None:
         document = _whole(path, where)
     if document.checksum != document.compute_checksum():

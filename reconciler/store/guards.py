@@ -124,6 +124,7 @@ def refuse_if_inconsistent(
         for d in (*request.updates, *request.creates)
         if d is not wanted.get(d.name) and d.name in wanted and d != wanted[d.name]
     )
+    names.extend(name for name, domain in wanted.items() if domain.name != name)
     if names:
         problems.append(f"domains differ from the target's: {', '.join(sorted(names)[:5])}")
     if problems:

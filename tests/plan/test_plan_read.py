@@ -4,7 +4,9 @@ the same plan as read through Python values, in a fraction of the memory."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -131,3 +133,16 @@ def test_a_damaged_plan_read_member_by_member_is_what_a_whole_read_gives(
         streamed = read_streamed(path, compact_context())
         if streamed is not None:
             assert streamed == PlanDocument.model_validate_json(path.read_bytes())
+
+
+def test_a_plan_from_a_pipe_is_read_once(tmp_path: Path) -> None:
+    """``mailctl apply <(cat plan.json)``: a FIFO holds its bytes once."""
+    document, saved = _saved(tmp_path)
+    fifo = tmp_path / "plan.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(saved.read_bytes()))
+    writer.start()
+    try:
+        assert planfile.read(fifo) == document
+    finally:
+        writer.join(timeout=10)

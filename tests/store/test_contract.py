@@ -435,3 +435,17 @@ def test_a_request_listing_a_domain_twice_is_refused(
     with pytest.raises(StoreError, match=r"inconsistent apply request.*listed twice"):
         store.apply(bad)
     assert dbtools.dump(store_url) == before
+
+
+def test_a_target_whose_domain_is_filed_under_another_name_is_refused(
+    store: Store, store_url: str
+) -> None:
+    apply_target(store, VARIED)
+    good = request(store.read(), VARIED)
+    first = VARIED[0]
+    renamed = {**good.target.domains, first.name: first.model_copy(update={"name": "x.example"})}
+    bad = dataclasses.replace(good, target=good.target.model_copy(update={"domains": renamed}))
+    before = dbtools.dump(store_url)
+    with pytest.raises(StoreError, match="inconsistent apply request"):
+        store.apply(bad)
+    assert dbtools.dump(store_url) == before
