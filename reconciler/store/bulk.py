@@ -5,7 +5,7 @@ row in Python (type processors, dictionaries by key) before the driver sees them
 ~20 µs a row, most of an apply of 10,000 creates. The store's column types need no
 processing on either driver (text, integers, booleans are adapted by sqlite3 and
 psycopg alike), so on SQLite the rows go to the driver as tuples, in the same
-transaction; on PostgreSQL SQLAlchemy's batched multi-row insert is the faster way.
+transaction; on PostgreSQL they go as one ``COPY`` stream, in the same transaction.
 The caller gives them as tuples already (values in the table's column order): turning
 10,000 dictionaries into tuples would cost as much again.
 """
@@ -13,13 +13,16 @@ The caller gives them as tuples already (values in the table's column order): tu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
 
-# sqlite3 only: psycopg's executemany measured slower (0.51 s against 0.30 s for 10,000
-# rows) than SQLAlchemy's insertmanyvalues, which batches the rows into multi-row INSERTs.
+if TYPE_CHECKING:
+    import psycopg
+
+# sqlite3: executemany of tuples. (psycopg's executemany measured slower, 0.51 s against
+# 0.30 s for 10,000 rows, than SQLAlchemy's multi-row INSERTs; COPY is faster than both.)
 _MARKERS = {"qmark": "?"}
 _BATCH = 5_000  # rows made into dictionaries at a time (SQLAlchemy's own batches are 1,000)
 
@@ -30,8 +33,11 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]])
     if not rows:
         return
     columns = list(table.columns)
+    if conn.dialect.driver == "psycopg":
+        _copy(conn, table, rows)
+        return
     marker = _MARKERS.get(conn.dialect.paramstyle)
-    if marker is None:  # PostgreSQL, or a driver this was not measured with
+    if marker is None:  # a driver this was not measured with
         keys = [column.key for column in columns]
         # A batch at a time: 100,000 rows as dictionaries would hold ~70 MB at once.
         for start in range(0, len(rows), _BATCH):
@@ -45,3 +51,19 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]])
         f"VALUES ({', '.join(marker for _ in columns)})"
     )
     conn.exec_driver_sql(sql, list(rows))
+
+
+def _copy(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL's own bulk load, ``COPY … FROM STDIN``, on the transaction's
+    connection: the rows go as one stream, not as INSERT statements (10,000 rows in
+    a fraction of the batched INSERTs' time). psycopg adapts each value as it would
+    a query parameter."""
+    quote = conn.dialect.identifier_preparer
+    sql = (
+        f"COPY {quote.format_table(table)} "
+        f"({', '.join(quote.quote(column.name) for column in table.columns)}) FROM STDIN"
+    )
+    driver = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
