@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from reconciler.desired.model import Domain
 from reconciler.desired.state import StoredState, state_checksum
@@ -449,3 +450,39 @@ def test_a_target_whose_domain_is_filed_under_another_name_is_refused(
     with pytest.raises(StoreError, match="inconsistent apply request"):
         store.apply(bad)
     assert dbtools.dump(store_url) == before
+
+
+def _schema_of(conn: Any) -> dict[str, Any]:
+    """Every table's columns, keys, indexes and constraints, as the database says."""
+    seen = inspect(conn)
+    found: dict[str, Any] = {}
+    for name in sorted(seen.get_table_names()):
+        found[name] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                for c in seen.get_columns(name)
+            ],
+            "primary key": seen.get_pk_constraint(name),
+            "foreign keys": seen.get_foreign_keys(name),
+            "indexes": sorted(seen.get_indexes(name), key=lambda i: str(i["name"])),
+            "unique": seen.get_unique_constraints(name),
+            "checks": seen.get_check_constraints(name),
+        }
+    return found
+
+
+def test_a_new_stores_schema_is_what_the_migrations_make(store_url: str) -> None:
+    """A store with no schema gets the tables of the metadata, stamped at the head,
+    without running the migrations; running them on an empty store gives the same."""
+    with dbtools.connect(store_url) as conn:
+        assert schema.upgrade(conn, store_url) is None
+        created = _schema_of(conn)
+        assert schema.current(conn) == schema.head()
+        for name in created:
+            conn.execute(text(f'DROP TABLE "{name}"'))
+    with dbtools.connect(store_url) as conn:
+        command.upgrade(schema.alembic_config(conn), schema.head())
+        migrated = _schema_of(conn)
+        assert schema.current(conn) == schema.head()
+    assert created == migrated
+    assert set(created) >= {"domains", "history", schema.VERSION_TABLE}
