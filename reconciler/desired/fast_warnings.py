@@ -2,8 +2,8 @@
 
 A domain the fast path reads can still deserve a warning (``security: none``, a port
 of another protocol or of another security mode). The located path would parse the
-whole file with positions to place it; here only that domain's lines are parsed, at
-their own line numbers (the lines above are left blank) and columns, and the located
+whole file with positions to place it; here only that domain's lines are parsed (their
+places moved down by the lines above them; columns are the file's), and the located
 path's own rule (``domain_rules.check_domain``) says what and where. The subset the
 fast reader accepts has no anchors, aliases, tags or multi-line values, so a domain's
 lines mean alone what they mean in the file.
@@ -97,18 +97,20 @@ class _Lines:
         after = bisect.bisect_right(self._keys, first)
         start = self._offsets[first - 1]
         end = self._offsets[self._keys[after] - 1] if after < len(self._keys) else self._cut.end
-        text = "\n" * (first - 1) + self._source.text[start:end]
-        return _DomainLines(parse_text(text, self._source.doc.name), raw_key)
+        text = self._source.text[start:end]
+        return _DomainLines(parse_text(text, self._source.doc.name), raw_key, first - 1)
 
 
 class _DomainLines:
     """Locates paths under one domain in a parse of its own lines."""
 
-    def __init__(self, doc: YamlDocument, raw_key: str) -> None:
+    def __init__(self, doc: YamlDocument, raw_key: str, above: int) -> None:
         self._doc = doc
         self._raw_key = raw_key
+        self._above = above  # the file's lines above the domain's first
 
     def locate(self, path: Sequence[PathElement], *, key: bool = False) -> Location:
         if len(path) < 2 or path[0] != "domains" or path[1] != self._raw_key:
             raise Unsupported("a place outside the domain")
-        return self._doc.locate(path[1:], key=key)
+        found = self._doc.locate(path[1:], key=key)
+        return Location(found.file, found.line + self._above, found.column)
