@@ -47,9 +47,9 @@ def test_no_rows_executes_nothing(store_url: str) -> None:
         assert conn.execute(select(domains)).first() is None
 
 
-def test_more_rows_than_one_batch_are_all_stored_once(store_url: str) -> None:
-    """Rows beyond the first batch (of dictionaries on PostgreSQL) are stored too."""
-    count = bulk._BATCH * 2 + 3
+def test_many_rows_are_all_stored_once(store_url: str) -> None:
+    """Ten thousand rows and more (one COPY stream on PostgreSQL) are stored whole."""
+    count = 10_003
     base = _rows()[0][1:]
     made = [(f"d{n:05d}.example", *base) for n in range(count)]
     with dbtools.connect(store_url) as conn:
