@@ -114,11 +114,14 @@ def state_checksum(state: StoredState | Desired) -> str:
     Equal content gives an equal checksum whatever the order it was built in.
     """
     domains = state.domains
-    return digest(
-        Object(
-            (
-                ("connection_ranges", sorted(state.connection_ranges)),
-                ("domains", Object((name, flatten(domains[name])) for name in sorted(domains))),
-            )
-        )
+    return content_checksum(
+        state.connection_ranges, ((name, flatten(domains[name])) for name in sorted(domains))
     )
+
+
+def content_checksum(
+    ranges: Iterable[str], domains: Iterable[tuple[str, Mapping[str, Any]]]
+) -> str:
+    """The checksum of a state given as its ranges and each domain's ``flatten`` fields,
+    the domains sorted by name: what :func:`state_checksum` hashes, streamed."""
+    return digest(Object((("connection_ranges", sorted(ranges)), ("domains", Object(domains)))))

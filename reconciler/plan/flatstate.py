@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.desired.canonical_json import Object, digest
 from reconciler.desired.model import Domain
-from reconciler.desired.state import FIELDS, StoredState
+from reconciler.desired.state import FIELDS, StoredState, content_checksum
 
 Row = tuple[Any, ...]
 
@@ -53,14 +52,7 @@ def as_fields(row: Row) -> dict[str, Any]:
 
 def rows_checksum(ranges: tuple[str, ...], rows: Mapping[str, Row]) -> str:
     """:func:`reconciler.desired.state.state_checksum` of a state given as rows."""
-    return digest(
-        Object(
-            (
-                ("connection_ranges", sorted(ranges)),
-                ("domains", Object((name, as_fields(rows[name])) for name in sorted(rows))),
-            )
-        )
-    )
+    return content_checksum(ranges, ((name, as_fields(rows[name])) for name in sorted(rows)))
 
 
 @dataclass(frozen=True)
