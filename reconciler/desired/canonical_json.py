@@ -43,9 +43,28 @@ class Object:
 
 
 def chunks(value: Any) -> Iterator[bytes]:
-    """``canonical_json(value)`` in pieces. Only :class:`Array` and :class:`Object` are
-    given in pieces, and may hold others; any other value (a dict, a list) is plain
-    JSON, encoded at once."""
+    """``canonical_json(value)`` in pieces of about 64 KB. Only :class:`Array` and
+    :class:`Object` are given in pieces, and may hold others; any other value (a dict,
+    a list) is plain JSON, encoded at once."""
+    return gathered(_parts(value))
+
+
+def gathered(parts: Iterable[bytes]) -> Iterator[bytes]:
+    """``parts`` joined into pieces of at least 64 KB (the last may be smaller): few
+    enough calls for a hash or a file, small enough never to hold the whole."""
+    batch: list[bytes] = []
+    size = 0
+    for part in parts:
+        batch.append(part)
+        size += len(part)
+        if size >= _PIECE:
+            yield b"".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield b"".join(batch)
+
+
+def _parts(value: Any) -> Iterator[bytes]:
     if isinstance(value, Array):
         yield from _joined(False, value.members)
     elif isinstance(value, Object):
@@ -58,50 +77,30 @@ def _joined(pairs: bool, items: Iterable[Any]) -> Iterator[bytes]:
     """An object (of ``pairs``) or an array. Plain members are encoded a batch at a
     time, by one call of the C encoder whose brackets are cut off: the bytes of the
     batch's members, joined by commas. A lazy member is encoded on its own."""
-    opening, closing = (b"{", b"}") if pairs else (b"[", b"]")
-    out: list[bytes] = [opening]
-    size = 0
+    yield b"{" if pairs else b"["
+    comma = b""  # before every member but the first
     plain: list[Any] = []
-    first = True
-
-    def gathered(piece: bytes) -> None:
-        nonlocal size, first
-        if not first:
-            out.append(b",")
-        first = False
-        out.append(piece)
-        size += len(piece)
-
-    def flush() -> None:
-        if plain:
-            encoded = canonical_json(dict(plain) if pairs else plain)
-            plain.clear()
-            gathered(encoded[1:-1])
-
     for item in items:
-        if isinstance(item[1] if pairs else item, Array | Object):
-            flush()
-            key = (_dumps(item[0]) + ":").encode() if pairs else b""
-            pieces = iter(chunks(item[1] if pairs else item))
-            gathered(key + next(pieces))
-            for piece in pieces:
-                out.append(piece)
-                size += len(piece)
-                if size >= _PIECE:
-                    yield b"".join(out)
-                    out.clear()
-                    size = 0
-        else:
+        value = item[1] if pairs else item
+        if not isinstance(value, Array | Object):
             plain.append(item)
-            if len(plain) >= _BATCH:
-                flush()
-        if size >= _PIECE:
-            yield b"".join(out)
-            out.clear()
-            size = 0
-    flush()
-    out.append(closing)
-    yield b"".join(out)
+            if len(plain) < _BATCH:
+                continue
+        if plain:
+            yield comma + _members(pairs, plain)
+            comma, plain = b",", []
+        if isinstance(value, Array | Object):
+            yield comma + ((_dumps(item[0]) + ":").encode() if pairs else b"")
+            comma = b","
+            yield from _parts(value)
+    if plain:
+        yield comma + _members(pairs, plain)
+    yield b"}" if pairs else b"]"
+
+
+def _members(pairs: bool, plain: list[Any]) -> bytes:
+    """Plain members (or pairs) by one call of the C encoder, its brackets cut off."""
+    return canonical_json(dict(plain) if pairs else plain)[1:-1]
 
 
 def digest(value: Any) -> str:

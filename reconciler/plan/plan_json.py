@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import pydantic_core
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from reconciler.desired.canonical_json import gathered
 from reconciler.desired.model import Domain
 from reconciler.plan.document import Change, DriftItem, PlanDocument
 
@@ -26,7 +27,6 @@ Streamed = Mapping[str, "Streamed"]
 # The fields serialized a member at a time: a tuple field streams its members, a model
 # field its own fields as given here (the rest of it at once).
 _STREAMED: Streamed = {"target": {"domains": {}}, "changes": {}, "drift": {}}
-_PIECE = 1 << 16  # bytes gathered before they are handed on
 
 
 def plan_json(plan: PlanDocument) -> bytes:
@@ -39,21 +39,8 @@ def pieces(plan: PlanDocument) -> Iterator[bytes]:
     without the key, so that it reads as plans saved before targeting existed."""
     untargeted = plan.decisions.targeting is None
     excluded = {"decisions": {"targeting"}} if untargeted else {}
-    yield from _gathered(_object(plan, 0, _STREAMED, excluded))
+    yield from gathered(_object(plan, 0, _STREAMED, excluded))
     yield b"\n"
-
-
-def _gathered(parts: Iterator[bytes]) -> Iterator[bytes]:
-    batch: list[bytes] = []
-    size = 0
-    for part in parts:
-        batch.append(part)
-        size += len(part)
-        if size >= _PIECE:
-            yield b"".join(batch)
-            batch, size = [], 0
-    if batch:
-        yield b"".join(batch)
 
 
 def _object(
