@@ -138,6 +138,9 @@ def _domains(
     batch: list[dict[str, Any]] = []
     warned = 0
     for item in files:
+        source = item.source
+        if source is None:  # its domains were read already: a file is listed once
+            raise Unsupported("file read twice")
         mine: list[Warned] = []
         for raw_key, entry in item.written:
             if not isinstance(raw_key, str):
@@ -154,12 +157,12 @@ def _domains(
                 warned += 1
                 if warned > MAX_WARNED:
                     raise Unsupported("many warnings")
-                mine.append(Warned(raw_key, batch[-1], item.source))
+                mine.append(Warned(raw_key, batch[-1]))
             if len(batch) >= _BATCH:
                 yield from _built(batch)
                 batch = []
         # Said while the file's text is at hand; then the text is let go.
-        said.extend(warnings_of(mine, resolver.has_ranges))
+        said.extend(warnings_of(source, mine, resolver.has_ranges))
         item.written, item.source = (), None
     yield from _built(batch)
 

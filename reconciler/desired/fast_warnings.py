@@ -30,12 +30,11 @@ _BREAK = re.compile("\n")
 
 @dataclass(frozen=True)
 class Warned:
-    """A domain the fast path resolved that deserves a warning: its key as written, its
-    resolved fields (``Resolver.domain``), and where its file's domains are written."""
+    """A domain the fast path resolved that deserves a warning: its key as written and
+    its resolved fields (``Resolver.domain``)."""
 
     raw_key: str
     domain: dict[str, Any]
-    source: Source | None
 
 
 @dataclass(frozen=True)
@@ -49,23 +48,14 @@ class Source:
     doc: YamlDocument
 
 
-def warnings_of(warned: Sequence[Warned], has_ranges: bool) -> list[Diagnostic]:
-    """The located path's warnings of ``warned``; raises :class:`Unsupported` when there
-    are too many to locate one by one, or when something is an error after all."""
-    if len(warned) > MAX_WARNED:
-        raise Unsupported("many warnings")
+def warnings_of(source: Source, warned: Sequence[Warned], has_ranges: bool) -> list[Diagnostic]:
+    """The located path's warnings of ``warned``, domains of the file ``source``; raises
+    :class:`Unsupported` when something is an error after all. (The caller keeps the
+    count under :data:`MAX_WARNED`.)"""
     out = Findings()
-    lines: dict[int, _Lines] = {}
+    lines = _Lines(source, source.cut) if source.cut is not None and warned else None
     for item in warned:
-        source = item.source
-        if source is None:
-            raise Unsupported("file read already")
-        doc: Locator = source.doc
-        if source.cut is not None:
-            found = lines.get(id(source))
-            if found is None:
-                found = lines[id(source)] = _Lines(source, source.cut)
-            doc = found.domain(item.raw_key)
+        doc: Locator = source.doc if lines is None else lines.domain(item.raw_key)
         check_domain(_as_resolved(item.domain), doc, item.raw_key, has_ranges, out)
     if out.errors:
         raise Unsupported("error")
