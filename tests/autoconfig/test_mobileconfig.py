@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import plistlib
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from reconciler.autoconfig import mobileconfig
 from reconciler.autoconfig.mobileconfig import SigningProblem
 from reconciler.autoconfig.signing_files import load_signer
 from reconciler.errors import InputError
+from tests.autoconfig.profile_support import verified_by_openssl
 from tests.store.requests import domain
 
 EMAIL = "alice@example.com"
@@ -101,9 +101,6 @@ def issued(ca: trustme.CA) -> trustme.LeafCert:
     return ca.create_child_ca().issue_cert("profiles@example.com", common_name="Example profiles")
 
 
-VERIFY = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any"]
-
-
 def pems(leaf: trustme.LeafCert) -> tuple[bytes, bytes, bytes]:
     chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems[1:])
     return leaf.cert_chain_pems[0].bytes(), leaf.private_key_pem.bytes(), chain
@@ -115,26 +112,12 @@ def test_a_signed_profile_verifies_against_its_ca(
 ) -> None:
     profile = mobileconfig.render_profile(domain("example.com"), EMAIL)
     signed = mobileconfig.sign_profile(profile, *pems(issued))
-    (tmp_path / "signed.der").write_bytes(signed)
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    verified = subprocess.run(
-        [*VERIFY, "-in", "signed.der", "-CAfile", "ca.pem", "-out", "content.plist"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verified = verified_by_openssl(tmp_path, signed, ca)
     assert verified.returncode == 0, verified.stderr
     assert "Verification successful" in verified.stderr
     assert (tmp_path / "content.plist").read_bytes() == profile  # embedded, unchanged
     # Another CA does not vouch for it.
-    trustme.CA().cert_pem.write_to_path(str(tmp_path / "other.pem"))
-    forged = subprocess.run(
-        [*VERIFY, "-in", "signed.der", "-CAfile", "other.pem", "-out", "/dev/null"],
-        cwd=tmp_path,
-        capture_output=True,
-        check=False,
-    )
+    forged = verified_by_openssl(tmp_path / "other", signed, trustme.CA())
     assert forged.returncode != 0
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import plistlib
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,10 @@ from reconciler.autoconfig.signing_files import load_signer
 from reconciler.errors import InputError
 from reconciler.serve import apple
 from reconciler.serve.run import ServeOptions, check_wiring
+from tests.autoconfig.profile_support import verified_by_openssl
 from tests.serve.client_support import client, get_all, served
 
 MEDIA_TYPE = "application/x-apple-aspen-config"
-VERIFY = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any"]
 
 
 def mail_payload(profile: bytes) -> dict[str, object]:
@@ -100,15 +99,7 @@ def test_a_signed_profile_verifies_and_holds_the_plain_one(
             return (await c.get(path)).content, (await p.get(path)).content
 
     signed, plain = asyncio.run(both())
-    (tmp_path / "signed.der").write_bytes(signed)
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    verified = subprocess.run(
-        [*VERIFY, "-in", "signed.der", "-CAfile", "ca.pem", "-out", "content.plist"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verified = verified_by_openssl(tmp_path, signed, ca)
     assert verified.returncode == 0, verified.stderr
     assert (tmp_path / "content.plist").read_bytes() == plain
     assert mail_payload(plain)["EmailAddress"] == "alice@example.com"
