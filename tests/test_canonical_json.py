@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.desired.canonical_json import Array, Object, canonical_json, chunks, digest
+from reconciler.desired.canonical_json import Array, Encoded, Object, canonical_json, chunks, digest
 from reconciler.desired.state import FIELDS, flatten, state_checksum
 from reconciler.plan.checking import skipped
 from reconciler.plan.document import PlanDocument
@@ -32,7 +32,10 @@ _json = st.recursive(
 
 def _lazy(value: Any, draw: Any) -> Any:
     """``value`` with some of its lists and dicts made lazy, as :func:`chunks` takes
-    them: a lazy value only ever inside another (a plain list or dict is plain JSON)."""
+    them: a lazy value only ever inside another (a plain list or dict is plain JSON),
+    and some of its values given encoded already."""
+    if draw(st.integers(0, 4)) == 0:
+        return Encoded(canonical_json(value))
     if isinstance(value, list) and draw(st.booleans()):
         return Array(iter([_lazy(v, draw) for v in value]))
     if isinstance(value, dict) and draw(st.booleans()):

@@ -4,7 +4,9 @@ Keys sorted, no spaces, UTF-8 (not ``\\u`` escapes). :func:`canonical_json` enco
 value at once. :func:`chunks` gives the same bytes in pieces, so that a checksum of
 100,000 domains is taken without holding them all as one JSON tree and one string:
 a large array or object is given lazily (:class:`Array`, :class:`Object`), and each of
-its members is encoded, hashed and dropped in turn.
+its members is encoded, hashed and dropped in turn. A large plain member, such as a
+column of 100,000 values, is best encoded on its own by one call (:class:`Encoded`):
+its siblings are then not batched with it into one string.
 """
 
 from __future__ import annotations
@@ -42,10 +44,20 @@ class Object:
     pairs: Iterable[tuple[str, Any]]
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A member given as its :func:`canonical_json` bytes already (not checked)."""
+
+    json: bytes
+
+
+_LAZY = Array | Object | Encoded
+
+
 def chunks(value: Any) -> Iterator[bytes]:
     """``canonical_json(value)`` in pieces of about 64 KB. Only :class:`Array` and
-    :class:`Object` are given in pieces, and may hold others; any other value (a dict,
-    a list) is plain JSON, encoded at once."""
+    :class:`Object` are given in pieces, and may hold others and :class:`Encoded`
+    members; any other value (a dict, a list) is plain JSON, encoded at once."""
     return gathered(_parts(value))
 
 
@@ -69,6 +81,8 @@ def _parts(value: Any) -> Iterator[bytes]:
         yield from _joined(False, value.members)
     elif isinstance(value, Object):
         yield from _joined(True, value.pairs)
+    elif isinstance(value, Encoded):
+        yield value.json
     else:
         yield canonical_json(value)
 
@@ -82,14 +96,14 @@ def _joined(pairs: bool, items: Iterable[Any]) -> Iterator[bytes]:
     plain: list[Any] = []
     for item in items:
         value = item[1] if pairs else item
-        if not isinstance(value, Array | Object):
+        if not isinstance(value, _LAZY):
             plain.append(item)
             if len(plain) < _BATCH:
                 continue
         if plain:
             yield comma + _members(pairs, plain)
             comma, plain = b",", []
-        if isinstance(value, Array | Object):
+        if isinstance(value, _LAZY):
             yield comma + ((_dumps(item[0]) + ":").encode() if pairs else b"")
             comma = b","
             yield from _parts(value)
