@@ -6,12 +6,17 @@ They run inside the write transaction, on the state read in that transaction (as
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
+from itertools import chain
 
 from reconciler.plan.flatstate import FlatState, Row, rows_checksum
 from reconciler.store.base import ApplyRequest, StaleState, StoreError
 
 NO_STORE = FlatState(lineage=None, serial=0, connection_ranges=(), rows={})
+
+# Names taken in C (``map``): an apply of 100,000 domains checks each several times.
+_NAME = operator.attrgetter("name")
 
 
 def refuse_if_stale(request: ApplyRequest, current: FlatState, display_url: str) -> None:
@@ -54,7 +59,7 @@ def refuse_if_outside_target(request: ApplyRequest) -> None:
     The part of :func:`refuse_if_inconsistent` that needs no stored state, checked first
     so that rows can be built from the target before the write transaction.
     """
-    changed = {d.name for d in request.creates} | {d.name for d in request.updates}
+    changed = set(map(_NAME, chain(request.creates, request.updates)))
     outside = sorted(changed - request.target.domains.keys())
     if outside:
         raise _inconsistent([f"{', '.join(outside[:5])} changed but not in the target"])
@@ -98,9 +103,9 @@ def refuse_if_inconsistent(
     problems.extend(f"delete of {n}, which is not stored" for n in sorted(deleted - result.keys()))
     for name in deleted:
         result.pop(name, None)
-    updated = {d.name for d in request.updates}
+    updated = set(map(_NAME, request.updates))
     problems.extend(f"update of {n}, which is not stored" for n in sorted(updated - result.keys()))
-    created = {d.name for d in request.creates}
+    created = set(map(_NAME, request.creates))
     problems.extend(
         f"create of {n}, which is already stored" for n in sorted(created & result.keys())
     )
@@ -112,19 +117,24 @@ def refuse_if_inconsistent(
         if len(listed) != len(unique):
             problems.append(f"a domain to {kind} is listed twice")
     # Written from the target: their models are compared below, not their rows.
-    result.update(dict.fromkeys(updated | created))
+    result.update(dict.fromkeys(updated))
+    result.update(dict.fromkeys(created))
     if tuple(request.connection_ranges) != tuple(request.target.connection_ranges):
         problems.append("connection ranges differ from the target's")
     wanted = request.target.domains
-    names = sorted(result.keys() ^ target.keys())
+    names = [] if result.keys() == target.keys() else sorted(result.keys() ^ target.keys())
     if not names:  # the same names: the kept rows must be the target's
         names = [n for n, row in result.items() if row is not None and row != target[n]]
-    names.extend(
-        d.name
-        for d in (*request.updates, *request.creates)
-        if d is not wanted.get(d.name) and d.name in wanted and d != wanted[d.name]
-    )
-    names.extend(name for name, domain in wanted.items() if domain.name != name)
+    written = [*request.updates, *request.creates]
+    # The usual case, checked in C: each written model is the target's very own.
+    if not all(map(operator.is_, written, map(wanted.get, map(_NAME, written)))):
+        names.extend(
+            d.name
+            for d in written
+            if d is not wanted.get(d.name) and d.name in wanted and d != wanted[d.name]
+        )
+    if list(map(_NAME, wanted.values())) != list(wanted):  # a domain filed under another name
+        names.extend(name for name, domain in wanted.items() if domain.name != name)
     if names:
         problems.append(f"domains differ from the target's: {', '.join(sorted(names)[:5])}")
     if problems:
