@@ -4,7 +4,7 @@ The floor is what the same driver needs for the rows alone: SQLAlchemy Core
 ``conn.execute(domains.insert(), rows)`` into an empty table, in one transaction, with
 the rows already built. The subject is one ``store.apply`` of 10,000 creates into a
 store that does not exist yet, so it includes everything the first apply of an adopted
-account does: creating the schema (migrations), the lineage, the stale checks, turning
+account does: creating the schema (tables and version stamp), the lineage, the stale checks, turning
 domains into rows, the compressed history snapshot and the history entry. Floor and
 subject runs are interleaved (alternating which goes first), each starts after a
 ``gc.collect()``, and medians are compared. Both backends run: SQLite in a temporary
@@ -12,7 +12,7 @@ directory, PostgreSQL in a throwaway cluster (tests/pgcluster.py).
 
 Peak memory is ru_maxrss of a separate process that builds the request and applies it.
 
-    python3 bench/apply.py [--domains 10000] [--repeat 5] [--json] [--check]
+    python3 bench/apply.py [--domains 10000] [--repeat 9] [--json] [--check]
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def postgres_urls() -> Iterator[Callable[[], str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--domains", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
