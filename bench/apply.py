@@ -4,11 +4,11 @@ The floor is what the same driver needs for the rows alone: SQLAlchemy Core
 ``conn.execute(domains.insert(), rows)`` into an empty table, in one transaction, with
 the rows already built. The subject is one ``store.apply`` of 10,000 creates into a
 store that does not exist yet, so it includes everything the first apply of an adopted
-account does: creating the schema (tables and version stamp), the lineage, the stale checks, turning
-domains into rows, the compressed history snapshot and the history entry. Floor and
-subject runs are interleaved (alternating which goes first), each starts after a
-``gc.collect()``, and medians are compared. Both backends run: SQLite in a temporary
-directory, PostgreSQL in a throwaway cluster (tests/pgcluster.py).
+account does: creating the schema (tables and version stamp), the lineage, the stale
+checks, turning domains into rows, the compressed history snapshot and the history
+entry. Floor and subject runs are interleaved (alternating which goes first), each
+starts after a ``gc.collect()``, and medians are compared. Both backends run: SQLite
+in a temporary directory, PostgreSQL in a throwaway cluster (tests/pgcluster.py).
 
 Peak memory is ru_maxrss of a separate process that builds the request and applies it.
 
