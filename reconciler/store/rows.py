@@ -157,7 +157,7 @@ def history_row(record: HistoryRecord, snapshot: bytes) -> dict[str, Any]:
         "kind": record.kind,
         "summary": json.dumps(_summary(record), sort_keys=True),
         # Compact: one entry per changed domain, so 10,000 of them on a large import.
-        # Flat dictionaries made by the plan: no cycle to look for (a quarter faster).
+        # Dictionaries and lists made by the plan, with no cycle to look for (15-25% faster).
         "changes": json.dumps(list(record.changes), separators=(",", ":"), check_circular=False),
         "snapshot": snapshot,
     }
