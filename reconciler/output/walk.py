@@ -12,7 +12,6 @@ so writing thousands of files does not walk every path from the top.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
@@ -54,11 +53,18 @@ class FolderWalk:
         self.path = path
         self._fd = fd
         self._folders: dict[Parts, int] = {}
+        # Cached folders this walk made: a name below one is new, so it is made without
+        # first trying to open it (a failed open costs as much as the mkdir).
+        self._made: set[Parts] = set()
 
     def forget(self, below: Parts) -> None:
         """Close the cached descriptors of ``below`` and its subfolders."""
         for parts in [p for p in self._folders if p[: len(below)] == below]:
-            os.close(self._folders.pop(parts))
+            self._close(parts)
+
+    def _close(self, parts: Parts) -> None:
+        os.close(self._folders.pop(parts))
+        self._made.discard(parts)
 
     def folder(self, parts: Parts, create: bool) -> int | None:
         """The descriptor of subfolder ``parts`` (owned by the cache), None when it does
@@ -71,23 +77,36 @@ class FolderWalk:
         parent = self.folder(parts[:-1], create)
         if parent is None:
             return None
-        name = parts[-1]
-        try:
-            fd = os.open(name, _FOLDER, dir_fd=parent)
-        except FileNotFoundError:
-            if not create:
-                return None
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(name, 0o777, dir_fd=parent)
-            fd = self._reopen(parent, parts)
-        except OSError as exc:
-            raise self._refusal(parent, parts, exc) from None
+        made = False
+        if create and parts[:-1] in self._made:
+            fd, made = self._make(parent, parts)
+        else:
+            try:
+                fd = os.open(parts[-1], _FOLDER, dir_fd=parent)
+            except FileNotFoundError:
+                if not create:
+                    return None
+                fd, made = self._make(parent, parts)
+            except OSError as exc:
+                raise self._refusal(parent, parts, exc) from None
         if len(self._folders) >= _CACHED:
             # Keep the folders above this one: the caller's walk may still use them.
             for other in [p for p in self._folders if p != parts[: len(p)]]:
-                os.close(self._folders.pop(other))
+                self._close(other)
         self._folders[parts] = fd
+        if made:
+            self._made.add(parts)
         return fd
+
+    def _make(self, parent: int, parts: Parts) -> tuple[int, bool]:
+        """Make folder ``parts`` and open it; whether this call made it. What another
+        process put there first is opened as any name is: a link is refused."""
+        made = True
+        try:
+            os.mkdir(parts[-1], 0o777, dir_fd=parent)
+        except FileExistsError:
+            made = False
+        return self._reopen(parent, parts), made
 
     def _reopen(self, parent: int, parts: Parts) -> int:
         try:

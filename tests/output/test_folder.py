@@ -43,3 +43,22 @@ def test_many_folders_are_written_with_few_descriptors_open(tmp_path: Path) -> N
     assert peak - before < 200
     assert len(list(fds.iterdir())) == before
     assert len(list((tmp_path / "out").iterdir())) == 3000
+
+
+def test_a_link_planted_in_a_folder_the_walk_just_made_is_refused(tmp_path: Path) -> None:
+    """Below a folder it made, the walk makes a name without trying to open it first;
+    something another process put there since is still opened without following it."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    with OutputFolder.open(out) as folder:
+        assert folder.folder(("www", "example.com"), create=True) is not None
+        (out / "www" / "example.com" / "mail").symlink_to(elsewhere)
+        with pytest.raises(InputError, match="is a symbolic link"):
+            folder.write("www/example.com/mail/config-v1.1.xml", b"data")
+        (out / "www" / "example.com" / "dns").write_bytes(b"a file\n")
+        with pytest.raises(InputError, match="is not a folder"):
+            folder.write("www/example.com/dns/x.zone", b"data")
+        folder.write("www/example.com/new/x", b"data")
+    assert list(elsewhere.iterdir()) == []
+    assert (out / "www" / "example.com" / "new" / "x").read_bytes() == b"data"
