@@ -99,7 +99,7 @@ def encode_snapshot(ranges: Sequence[str], domains: Mapping[str, Sequence[Any]])
     # encoder (a tuple: a JSON array all the same), as its key is reached (canonical).
     columns = list(zip(*map(domains.__getitem__, names), strict=True)) or [()] * len(FIELDS)
     content = Object(_snapshot_pairs(ranges, names, dict(zip(FIELDS, columns, strict=True))))
-    # The fastest level: 7% larger than the default, in half the time.
+    # The fastest level: half the time of the default, 2-21% larger (with the data).
     packer = zlib.compressobj(zlib.Z_BEST_SPEED)
     packed = [packer.compress(piece) for piece in chunks(content)]
     packed.append(packer.flush())
