@@ -159,7 +159,7 @@ def measure_size(
     applied_stores: list[str] = []
 
     def run(name: str, argv: list[str]) -> None:
-        runs.setdefault(name, []).append(child(argv, env))
+        measured(runs, name, argv)
 
     apply_args = ["--auto-approve", "--allow-unchecked", "--no-checks", "--actor", "bench"]
     for r in range(repeat):
@@ -199,7 +199,12 @@ def output_commands(mailctl: str, applied: str, out: Path, runs: Runs) -> None:
         ("allowlist", ["allowlist", "--out", str(out / "fw"), "--format", "all"]),
         ("autoconfig export", ["autoconfig", "export", "--out", str(out / "ac")]),
     ):
-        runs.setdefault(name, []).append(child([mailctl, *argv, "--state", applied], ENV))
+        measured(runs, name, [mailctl, *argv, "--state", applied])
+
+
+def measured(runs: Runs, name: str, argv: list[str]) -> None:
+    """Run ``argv`` as command ``name``; its (seconds, peak MB) added to ``runs``."""
+    runs.setdefault(name, []).append(child(argv, ENV))
 
 
 def summary(runs: Runs) -> dict[str, dict[str, float]]:
